@@ -1,0 +1,188 @@
+"""Alternating gradient steps: k discriminator steps, then one generator step.
+
+``train_gan`` returns a ``History``: losses per step and snapshots (generated samples and D on a
+grid). Figures and widgets replay a history; they never train on their own.
+
+Introduced in notebooks/01_gan_game.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from course_lib.gan.losses import GENERATOR_LOSSES, discriminator_loss, gan_value
+from course_lib.gan.networks import Discriminator, Generator
+
+Tensor = torch.Tensor
+
+
+class Samples(Protocol):
+    """Anything with ``sample(n, generator)``: every distribution in ``course_lib.gan.distributions``."""
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor: ...
+
+
+@dataclass
+class GANConfig:
+    """Settings of a GAN run. The defaults train the course's 1D toy in about a second."""
+
+    num_steps: int = 400  # generator updates: enough for the 1D toy, about a second on one thread
+    d_steps: int = 1  # k, discriminator steps per generator step (Goodfellow et al. 2014 use k = 1)
+    batch_size: int = 128  # small batches are noisy; 128 is cheap and steady on the toys
+    lr_d: float = 2e-3  # Adam step sizes: larger than for images, since the toys are tiny
+    lr_g: float = 2e-3
+    betas: tuple[float, float] = (0.5, 0.999)  # the usual GAN Adam setting (Radford et al. 2016)
+    generator_loss: str = "non-saturating"  # or "saturating", the loss of the minimax game
+    snapshot_every: int = 20  # keep samples and D(grid) this often, for figures and widgets
+    num_shown: int = 512  # generated samples kept per snapshot, from one fixed noise batch
+    phase_snapshots: bool = False  # also snapshot between the D steps and the G step (step mode)
+
+    def __post_init__(self) -> None:
+        for name in ("num_steps", "d_steps", "batch_size", "snapshot_every", "num_shown"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"GANConfig.{name} must be a positive int (got {value!r})")
+        if self.generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(
+                f"GANConfig.generator_loss must be one of {sorted(GENERATOR_LOSSES)} (got {self.generator_loss!r})"
+            )
+
+
+@dataclass
+class Snapshot:
+    """The state of the game at one moment: which step, after which player moved, what G makes, what D says."""
+
+    step: int  # generator steps taken so far
+    phase: str  # "start", "discriminator" (after the k D steps) or "generator" (after the G step)
+    x_fake: np.ndarray  # (num_shown, data_dim) generated samples, always from the same noise
+    d_grid: np.ndarray | None  # (num_grid,) D(x) on the history's grid, or None without a grid
+    value: float  # V(D, G) on a fresh batch, at this moment
+
+
+@dataclass
+class History:
+    """What a GAN run produced: per-step losses and snapshots to replay."""
+
+    config: GANConfig
+    grid: np.ndarray | None  # (num_grid, data_dim) points where D was evaluated
+    value: list[float] = field(default_factory=list)  # V(D, G) on each step's batch, after the D steps
+    loss_d: list[float] = field(default_factory=list)
+    loss_g: list[float] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        last = f", final V={self.value[-1]:.4f}" if self.value else ""
+        return (
+            f"History({len(self.value)} steps, k={self.config.d_steps}, "
+            f"{self.config.generator_loss} generator loss, {len(self.snapshots)} snapshots{last})"
+        )
+
+
+class GANTrainer:
+    """Holds the two players and their optimisers; ``step()`` plays one round of the game."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        discriminator: Discriminator,
+        data: Samples,
+        config: GANConfig,
+        rng: torch.Generator,
+    ):
+        self.generator, self.discriminator, self.data = generator, discriminator, data
+        self.config, self.rng = config, rng
+        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas, foreach=True)
+        self.opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas, foreach=True)
+        self.loss_g_fn = GENERATOR_LOSSES[config.generator_loss]
+
+    def discriminator_step(self) -> float:
+        """One ascent step of D on V(D, G) (a descent step on -V). Returns V on this batch."""
+        x_real = self.data.sample(self.config.batch_size, generator=self.rng)
+        with torch.no_grad():
+            x_fake = self.generator.sample(self.config.batch_size, generator=self.rng)
+        logits = self.discriminator(torch.cat([x_real, x_fake]))  # one pass over both: (2B,)
+        loss_d = discriminator_loss(logits[: len(x_real)], logits[len(x_real) :])
+        self.opt_d.zero_grad()
+        loss_d.backward()
+        self.opt_d.step()
+        return -loss_d.item()
+
+    def generator_step(self) -> float:
+        """One descent step of G on its loss, with D held fixed. Returns the loss."""
+        x_fake = self.generator.sample(self.config.batch_size, generator=self.rng)
+        loss_g = self.loss_g_fn(self.discriminator(x_fake))
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        return loss_g.item()
+
+
+def train_gan(
+    generator: Generator,
+    discriminator: Discriminator,
+    data: Samples,
+    config: GANConfig | None = None,
+    rng: torch.Generator | None = None,
+    grid: Tensor | None = None,
+    progress: bool = True,
+) -> History:
+    """Train a GAN by alternating k discriminator steps and one generator step.
+
+    Args:
+        generator, discriminator: the two players, trained in place.
+        data: the real distribution, anything with ``sample(n, generator)``.
+        config: the run's settings (``GANConfig()`` by default).
+        rng: the torch generator for all the run's randomness (seed 0 by default).
+        grid: (num_grid, data_dim) points where snapshots evaluate D(x); None to skip.
+        progress: show a progress bar.
+
+    Returns:
+        A ``History`` with V, loss_d and loss_g per generator step, and snapshots.
+
+    Example:
+        >>> from course_lib.gan.distributions import Gaussian
+        >>> _ = torch.manual_seed(0)
+        >>> G, D = Generator(), Discriminator()
+        >>> train_gan(G, D, Gaussian(2, 0.5), GANConfig(num_steps=5), progress=False)
+        History(5 steps, k=1, non-saturating generator loss, 2 snapshots, final V=...)
+
+    Introduced in notebooks/01_gan_game.
+    """
+    config = config or GANConfig()
+    rng = rng if rng is not None else torch.Generator().manual_seed(0)
+    trainer = GANTrainer(generator, discriminator, data, config, rng)
+    z_shown = generator.noise(config.num_shown, generator=torch.Generator().manual_seed(1))
+    history = History(config=config, grid=None if grid is None else grid.numpy())
+    history.snapshots.append(_snapshot(trainer, 0, "start", z_shown, grid))
+    for step in tqdm(range(1, config.num_steps + 1), desc="GAN steps", disable=not progress):
+        value = np.mean([trainer.discriminator_step() for _ in range(config.d_steps)])
+        snapshot_due = step % config.snapshot_every == 0 or step == config.num_steps
+        if snapshot_due and config.phase_snapshots:
+            history.snapshots.append(_snapshot(trainer, step - 1, "discriminator", z_shown, grid))
+        loss_g = trainer.generator_step()
+        if not (math.isfinite(value) and math.isfinite(loss_g)):
+            raise FloatingPointError(
+                f"training diverged at step {step} (V={value}, loss_g={loss_g}); lower config.lr_d and config.lr_g"
+            )
+        history.value.append(float(value))
+        history.loss_d.append(-float(value))
+        history.loss_g.append(loss_g)
+        if snapshot_due:
+            history.snapshots.append(_snapshot(trainer, step, "generator", z_shown, grid))
+    return history
+
+
+@torch.no_grad()
+def _snapshot(trainer: GANTrainer, step: int, phase: str, z_shown: Tensor, grid: Tensor | None) -> Snapshot:
+    config = trainer.config
+    x_real = trainer.data.sample(config.batch_size, generator=trainer.rng)
+    x_fake = trainer.generator.sample(config.batch_size, generator=trainer.rng)
+    value = float(gan_value(trainer.discriminator(x_real), trainer.discriminator(x_fake)))
+    d_grid = None if grid is None else trainer.discriminator.prob(grid).numpy()
+    return Snapshot(step, phase, trainer.generator(z_shown).numpy(), d_grid, value)
