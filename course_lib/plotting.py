@@ -14,7 +14,9 @@ import io
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
+from PIL import Image
 
 COLORS = {
     "real": "#1f77b4",  # blue
@@ -87,4 +89,16 @@ def figure_png(fig: Figure) -> bytes:
     """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def rgba_png(pixels: np.ndarray) -> bytes:
+    """Encode an (H, W, 4) uint8 RGBA array as PNG, favouring speed (widgets do this on every update).
+
+    Example:
+        >>> rgba_png(np.zeros((2, 3, 4), dtype=np.uint8))[:4]
+        b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()

@@ -8,6 +8,7 @@ Introduced in notebooks/01_gan_game.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -62,7 +63,7 @@ class Snapshot:
     phase: str  # "start", "discriminator" (after the k D steps) or "generator" (after the G step)
     x_fake: np.ndarray  # (num_shown, data_dim) generated samples, always from the same noise
     d_grid: np.ndarray | None  # (num_grid,) D(x) on the history's grid, or None without a grid
-    value: float  # V(D, G) on a fresh batch, at this moment
+    value: float  # V(D, G) on the fixed real samples and x_fake, at this moment
 
 
 @dataclass
@@ -95,10 +96,16 @@ class GANTrainer:
         config: GANConfig,
         rng: torch.Generator,
     ):
+        data_dim = data.sample(1, generator=torch.Generator().manual_seed(0)).shape[-1]
+        if not generator.data_dim == discriminator.data_dim == data_dim:
+            raise ValueError(
+                f"the data has dimension {data_dim}, but the generator makes {generator.data_dim}-D samples and the "
+                f"discriminator reads {discriminator.data_dim}-D ones; build them with data_dim={data_dim}"
+            )
         self.generator, self.discriminator, self.data = generator, discriminator, data
         self.config, self.rng = config, rng
-        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas, foreach=True)
-        self.opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas, foreach=True)
+        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas, fused=True)
+        self.opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas, fused=True)
         self.loss_g_fn = GENERATOR_LOSSES[config.generator_loss]
 
     def discriminator_step(self) -> float:
@@ -157,14 +164,17 @@ def train_gan(
     config = config or GANConfig()
     rng = rng if rng is not None else torch.Generator().manual_seed(0)
     trainer = GANTrainer(generator, discriminator, data, config, rng)
-    z_shown = generator.noise(config.num_shown, generator=torch.Generator().manual_seed(1))
+    # Snapshots always look at the same noise and the same real batch, so their changes are the players' moves.
+    fixed_rng = torch.Generator().manual_seed(1)
+    z_shown, x_shown = generator.noise(config.num_shown, generator=fixed_rng), data.sample(config.num_shown, generator=fixed_rng)
     history = History(config=config, grid=None if grid is None else grid.numpy())
-    history.snapshots.append(_snapshot(trainer, 0, "start", z_shown, grid))
+    snapshot = functools.partial(_snapshot, trainer, z_shown=z_shown, x_real=x_shown, grid=grid)
+    history.snapshots.append(snapshot(0, "start"))
     for step in tqdm(range(1, config.num_steps + 1), desc="GAN steps", disable=not progress):
         value = np.mean([trainer.discriminator_step() for _ in range(config.d_steps)])
         snapshot_due = step % config.snapshot_every == 0 or step == config.num_steps
         if snapshot_due and config.phase_snapshots:
-            history.snapshots.append(_snapshot(trainer, step - 1, "discriminator", z_shown, grid))
+            history.snapshots.append(snapshot(step - 1, "discriminator"))
         loss_g = trainer.generator_step()
         if not (math.isfinite(value) and math.isfinite(loss_g)):
             raise FloatingPointError(
@@ -174,15 +184,53 @@ def train_gan(
         history.loss_d.append(-float(value))
         history.loss_g.append(loss_g)
         if snapshot_due:
-            history.snapshots.append(_snapshot(trainer, step, "generator", z_shown, grid))
+            history.snapshots.append(snapshot(step, "generator"))
     return history
 
 
 @torch.no_grad()
-def _snapshot(trainer: GANTrainer, step: int, phase: str, z_shown: Tensor, grid: Tensor | None) -> Snapshot:
-    config = trainer.config
-    x_real = trainer.data.sample(config.batch_size, generator=trainer.rng)
-    x_fake = trainer.generator.sample(config.batch_size, generator=trainer.rng)
+def _snapshot(trainer: GANTrainer, step: int, phase: str, z_shown: Tensor, x_real: Tensor, grid: Tensor | None) -> Snapshot:
+    x_fake = trainer.generator(z_shown)
     value = float(gan_value(trainer.discriminator(x_real), trainer.discriminator(x_fake)))
     d_grid = None if grid is None else trainer.discriminator.prob(grid).numpy()
-    return Snapshot(step, phase, trainer.generator(z_shown).numpy(), d_grid, value)
+    return Snapshot(step, phase, x_fake.numpy(), d_grid, value)
+
+
+def train_discriminator(
+    discriminator: Discriminator,
+    generator: Generator,
+    data: Samples,
+    num_steps: int = 200,
+    config: GANConfig | None = None,
+    rng: torch.Generator | None = None,
+) -> list[float]:
+    """Train only D, against a frozen G, for ``num_steps`` steps: the inner max of the game.
+
+    Returns the value V(D, G) after each step (it climbs towards its maximum, 2 JSD - log 4).
+
+    Introduced in notebooks/01_gan_game.
+    """
+    config = config or GANConfig()
+    rng = rng if rng is not None else torch.Generator().manual_seed(0)
+    trainer = GANTrainer(generator, discriminator, data, config, rng)
+    return [trainer.discriminator_step() for _ in range(num_steps)]
+
+
+def generator_gradient_norm(
+    generator: Generator, discriminator: Discriminator, loss: str, n: int = 512, rng: torch.Generator | None = None
+) -> float:
+    """The norm of the gradient of a generator loss with respect to all of G's parameters.
+
+    Args:
+        loss: a key of ``GENERATOR_LOSSES``: "saturating" or "non-saturating".
+        n: how many noise samples z to average the loss over.
+
+    Introduced in notebooks/01_gan_game.
+    """
+    if loss not in GENERATOR_LOSSES:
+        raise ValueError(f"`loss` must be one of {sorted(GENERATOR_LOSSES)} (got {loss!r})")
+    generator.zero_grad()
+    GENERATOR_LOSSES[loss](discriminator(generator.sample(n, generator=rng))).backward()
+    norm = torch.sqrt(sum((p.grad**2).sum() for p in generator.parameters() if p.grad is not None))
+    generator.zero_grad()
+    return float(norm)

@@ -1,0 +1,116 @@
+"""``course bench``: how long each notebook and each widget callback takes, on this machine, now.
+
+Machines differ and are noisy, so notebooks are reported as a ratio to a *floor* notebook timed in
+the same run: a notebook that only imports course_lib, torch and matplotlib and draws one figure
+(kernel start included in both). Widget callbacks are timed as users feel them, compute plus
+redraw, over repeated calls, as p50 and p95 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from tqdm.auto import tqdm
+
+from course_lib.tooling.notebooks import NotebookError, execute, find_pairs, read_source
+
+FLOOR_CELLS = [
+    "import course_lib, torch\nimport matplotlib.pyplot as plt",
+    "fig, ax = plt.subplots()\nax.plot([0, 1], [0, 1])\nplt.show()",
+]
+NOTEBOOK_BUDGET = 2.0  # a notebook may take at most this many floors
+CALLBACK_BUDGET_MS = 50.0  # p95 of a widget callback
+
+
+def floor_notebook() -> nbformat.NotebookNode:
+    """The reference notebook: imports and one figure, nothing else."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in FLOOR_CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def time_notebook(notebook: nbformat.NotebookNode, cwd: Path, source: Path | None = None) -> float:
+    """Seconds to run a notebook in a fresh kernel, kernel start included."""
+    start = time.perf_counter()
+    execute(notebook, cwd=cwd, source=source)
+    return time.perf_counter() - start
+
+
+def bench_notebooks(paths: list[Path]) -> dict:
+    """Time the floor (before and after, to see drift) and each notebook; ratios use the mean floor."""
+    floors = [time_notebook(floor_notebook(), Path.cwd())]
+    seconds = {}
+    for py_path in tqdm(paths, desc="notebooks", unit="notebook"):
+        seconds[str(py_path)] = time_notebook(read_source(py_path), py_path.parent, py_path)
+    floors.append(time_notebook(floor_notebook(), Path.cwd()))
+    floor = statistics.mean(floors)
+    return {
+        "floor_seconds": floors,
+        "notebooks": {name: {"seconds": s, "ratio_to_floor": s / floor} for name, s in seconds.items()},
+    }
+
+
+def bench_widgets(repeats: int) -> dict:
+    """p50 and p95 of every registered explorer's ``update``, the function each control calls."""
+    import course_lib.widgets.gan_game  # noqa: F401  (registers its explorers)
+    from course_lib.widgets import BENCH_EXPLORERS
+
+    results = {}
+    for name, factory in tqdm(BENCH_EXPLORERS.items(), desc="widgets", unit="widget"):
+        explorer = factory()
+        explorer.update()  # warm-up: the static background is drawn once, outside the timing
+        timings = []
+        for params in explorer.bench_params(repeats):
+            start = time.perf_counter()
+            explorer.update(**params)
+            timings.append((time.perf_counter() - start) * 1000)
+        results[name] = {"p50_ms": float(np.percentile(timings, 50)), "p95_ms": float(np.percentile(timings, 95)), "calls": repeats}
+    return results
+
+
+def format_table(report: dict) -> str:
+    """The report as the plain-text table that ``course bench`` prints."""
+    lines = []
+    if "notebooks" in report:
+        floors = ", ".join(f"{s:.2f}" for s in report["floor_seconds"])
+        lines += [f"floor notebook: {floors} s (before, after)", "", f"{'notebook':<44}{'seconds':>9}{'x floor':>9}  verdict"]
+        for name, row in report["notebooks"].items():
+            verdict = "ok" if row["ratio_to_floor"] <= NOTEBOOK_BUDGET else f"over {NOTEBOOK_BUDGET}x"
+            lines.append(f"{name:<44}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}  {verdict}")
+        lines.append("")
+    lines.append(f"{'widget callback':<44}{'p50 ms':>9}{'p95 ms':>9}  verdict")
+    for name, row in report["widgets"].items():
+        verdict = "ok" if row["p95_ms"] < CALLBACK_BUDGET_MS else f"over {CALLBACK_BUDGET_MS:.0f} ms"
+        lines.append(f"{name:<44}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}  {verdict}")
+    return "\n".join(lines)
+
+
+def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True) -> int:
+    """Run the benchmark, print the table, write the JSON report. Returns an exit code."""
+    if notebooks is None:
+        notebooks = [py for py, _ in find_pairs(Path("notebooks"))] if Path("notebooks").is_dir() else []
+    missing = [str(p) for p in notebooks if not p.with_suffix(".py").exists()]
+    if missing:
+        print(f"course bench: no such notebook: {', '.join(missing)}")
+        return 2
+    report: dict = {"machine": platform.platform(), "python": platform.python_version(), "date": datetime.now().isoformat(timespec="seconds")}
+    try:
+        if time_notebooks:
+            report.update(bench_notebooks([p.with_suffix(".py") for p in notebooks]))
+    except NotebookError as error:
+        print(f"course bench: {error}")
+        return 1
+    report["widgets"] = bench_widgets(repeats)
+    print(format_table(report))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nreport written to {output}")
+    return 0
