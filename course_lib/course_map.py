@@ -1,0 +1,53 @@
+"""The course map: every notebook, what it teaches and its problem set, in reading order.
+
+The index notebook renders it, marking what is already written, so the map never goes stale.
+
+Introduced in notebooks/00_index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Chapter:
+    notebook: str  # file stem in notebooks/
+    title: str
+    covers: str
+    problem_set: str | None = None  # file stem in exercises/
+
+
+COURSE_MAP = [
+    Chapter("00_index", "Course map", "how to use the course as a student, an instructor and a grader"),
+    Chapter("01_gan_game", "The GAN game", "noise to G(z); the minimax value; alternating steps; saturating vs non-saturating losses; 1D and 2D GANs; step mode", "ps00_gan_game"),
+    Chapter("02_optimal_discriminator", "The optimal discriminator", "Problem 1: D* = p / (p + p_G); a trained D against D*", "ps01_optimal_discriminator"),
+    Chapter("03_js_divergence", "The Jensen–Shannon divergence", "V(G, D*) = 2 JSD − log 4; saturation at log 2; vanishing gradients", "ps01_optimal_discriminator"),
+    Chapter("04_perfect_vs_lipschitz", "Perfect vs Lipschitz discriminators", "the flat perfect D, the sloped Lipschitz critic; the Wasserstein dual", "ps02_lipschitz"),
+    Chapter("05_lipschitz_constraints", "Enforcing Lipschitz critics", "weight clipping, gradient penalty, spectral normalisation; Problem 2; LSGAN; instance noise", "ps02_lipschitz"),
+    Chapter("06_fgsm", "Adversarial examples and FGSM", "threat models; Problem 3: ε·sign(g) and ε·g/‖g‖₂; FGSM and PGD on digits", "ps03_attacks"),
+    Chapter("07_black_box_attacks", "Black-box attacks", "finite differences, random directions, transfer from a surrogate", "ps03_attacks"),
+    Chapter("08_adversarial_training", "Adversarial training", "the robust loss; PGD training; its cost and clean-accuracy drop", "ps04_robustness"),
+    Chapter("09_robustness_quiz", "Which perturbations does a robust model resist?", "Problem 4; norm-ball geometry; stop signs by day and night", "ps04_robustness"),
+]
+
+
+def course_map_markdown(root: Path) -> str:
+    """The map as a Markdown table, linking the notebooks and problem sets written so far under ``root``.
+
+    Example:
+        >>> print(course_map_markdown(Path("/nowhere")).splitlines()[0])
+        | # | notebook | what it teaches | problem set |
+    """
+    rows = ["| # | notebook | what it teaches | problem set |", "|---|---|---|---|"]
+    for chapter in COURSE_MAP:
+        number = chapter.notebook[:2]
+        written = (root / "notebooks" / f"{chapter.notebook}.py").exists()  # the pair's source
+        title = f"[{chapter.title}]({chapter.notebook}.ipynb)" if written else f"{chapter.title} *(in preparation)*"
+        problems = "—"
+        if chapter.problem_set:
+            exists = (root / "exercises" / f"{chapter.problem_set}.py").exists()
+            problems = f"[{chapter.problem_set}](../exercises/{chapter.problem_set}.ipynb)" if exists else f"{chapter.problem_set} *(in preparation)*"
+        rows.append(f"| {number} | {title} | {chapter.covers} | {problems} |")
+    return "\n".join(rows)
