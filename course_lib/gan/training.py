@@ -49,6 +49,10 @@ class GANConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"GANConfig.{name} must be a positive int (got {value!r})")
+        for name in ("lr_d", "lr_g"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"GANConfig.{name} must be a positive learning rate such as 2e-3 (got {value!r})")
         if self.generator_loss not in GENERATOR_LOSSES:
             raise ValueError(
                 f"GANConfig.generator_loss must be one of {sorted(GENERATOR_LOSSES)} (got {self.generator_loss!r})"

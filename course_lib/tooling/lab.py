@@ -1,7 +1,8 @@
 """``course lab``: JupyterLab opened on the course index, with the course's Jupyter settings.
 
 The settings live in ``jupyter_config/`` at the course root (added to JUPYTER_CONFIG_PATH, so a
-user's own settings still apply): they switch off JupyterLab's news pop-up for the course.
+user's own settings still apply): they switch off JupyterLab's news and update pop-up, and its
+extension manager's queries to PyPI, since the course runs offline.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def lab_command(root: Path, open_browser: bool = True, port: int | None = None) 
     ]
     if not open_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI run as root; Jupyter refuses it otherwise
     if port is not None:
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     return command

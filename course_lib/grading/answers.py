@@ -1,0 +1,270 @@
+"""Answer types: what a test reads from the student's notebook, and how it judges what it read.
+
+Every test is split in two, so that the sandboxed grader can run the first half in a sandbox
+and the second in the trusted process:
+
+- ``probe(namespace)`` reads the student's variable, or calls the student's function on the
+  inputs the grader picked, and returns plain data (:class:`~course_lib.grading.checks.Plain`);
+- ``judge(probed)`` compares that data with the expected answer, computed from the reference
+  implementation, using the pure functions of :mod:`course_lib.grading.checks`.
+
+The answer types: :class:`ValueTest` (a number, tensor or array), :class:`RangeTest` (a public
+check on a number that does not reveal it), :class:`FunctionTest` (a function, on inputs the
+grader picks), :class:`ChoiceTest` and :class:`SelectionTest` (single choice, multiple
+selection), and :class:`SymbolicTest` (a formula). Written proofs have no test: they are graded
+by hand against the rubric in the solution.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from course_lib.grading import symbolic
+from course_lib.grading.checks import (
+    NOT_IMPLEMENTED_MESSAGE,
+    UNDECIDED,
+    Plain,
+    Verdict,
+    check_choice,
+    check_number_range,
+    check_selection,
+    compare_values,
+    failed,
+    not_implemented,
+    passed,
+)
+
+MAX_ITEMS = 100  # a selection or list answer never needs more
+
+
+def to_plain(obj: object) -> Plain:
+    """Reduce any object to plain data, reading only exact built-in, numpy and torch types.
+
+    Nothing of an unknown object is called (not even ``__eq__`` or ``__repr__``): only its type
+    name is kept, so an object that claims to equal everything is still just "a Cheat".
+
+    Example:
+        >>> to_plain(torch.zeros(2)).describe()
+        'a torch.Tensor of shape (2,) and dtype torch.float32'
+    """
+    kind = type(obj)
+    if obj is Ellipsis:
+        return Plain("ellipsis", "...")
+    if obj is None:
+        return Plain("none", "None")
+    if kind in (int, float) or isinstance(obj, (np.integer, np.floating)):
+        return Plain("number", _type_name(obj), _as_float(obj))
+    if kind is str:
+        return Plain("str", "str", obj[:10_000])
+    if isinstance(obj, torch.Tensor):
+        array = obj.detach().cpu()
+        array = array.float() if array.dtype == torch.bfloat16 else array
+        return Plain("tensor", "torch.Tensor", array.resolve_conj().numpy().copy(), dtype=str(obj.dtype))
+    if kind is np.ndarray and obj.dtype != object:
+        return Plain("ndarray", "numpy.ndarray", obj.copy(), dtype=str(obj.dtype))
+    if kind in (list, tuple, set, frozenset) and len(obj) <= MAX_ITEMS:
+        items = sorted(obj, key=repr) if kind in (set, frozenset) and _all_plain_scalars(obj) else list(obj)
+        return Plain("set" if kind in (set, frozenset) else "sequence", kind.__name__, items=tuple(map(to_plain, items)))
+    return Plain("other", _type_name(obj))
+
+
+def _type_name(obj: object) -> str:
+    kind = type(obj)
+    module = kind.__module__ if isinstance(kind.__module__, str) else ""
+    name = kind.__qualname__ if isinstance(kind.__qualname__, str) else "object"
+    return name if module in ("builtins", "__main__", "") else f"{module.split('.')[0]}.{name}"
+
+
+def _as_float(number: object) -> float:
+    try:
+        return float(number)
+    except OverflowError:
+        return float("inf") if number > 0 else float("-inf")
+
+
+def _all_plain_scalars(items) -> bool:
+    return all(type(item) in (int, str) for item in items)
+
+
+def missing(name: str) -> Plain:
+    return Plain("missing", name)
+
+
+def raised(error: BaseException) -> Plain:
+    return Plain("raised", type(error).__name__, str(error)[:300])
+
+
+def _read(namespace: dict, name: str) -> Plain:
+    return to_plain(namespace[name]) if name in namespace else missing(name)
+
+
+def _judge_probe(probed: Plain) -> Verdict | None:
+    """The verdict for a probe that read nothing usable, or None to go on comparing."""
+    if probed.kind == "missing":
+        return not_implemented(f"`{probed.type_name}` is not defined: run the cell where you define it")
+    if probed.kind == "ellipsis":
+        return not_implemented()
+    if probed.kind == "raised" and probed.type_name == "NotImplementedError":
+        return not_implemented(f"{NOT_IMPLEMENTED_MESSAGE}: replace `raise NotImplementedError` with your code")
+    if probed.kind == "raised":
+        return failed(f"your function raised {probed.type_name}: {probed.value}")
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerTest:
+    """Base of all answer types: a student-facing ``name`` and the ``answer`` it reads."""
+
+    answer: str
+
+    @property
+    def name(self) -> str:
+        return self.title or self.default_title()
+
+    def default_title(self) -> str:
+        return f"`{self.answer}`"
+
+    def probe(self, namespace: dict) -> Any:
+        return _read(namespace, self.answer)
+
+    def judge(self, probed: Any) -> Verdict:
+        raise NotImplementedError
+
+    def run(self, namespace: dict) -> Verdict:
+        """Probe and judge in this process: what ``check()`` does in the student's kernel."""
+        return self.judge(self.probe(namespace))
+
+
+@dataclass(frozen=True)
+class ValueTest(AnswerTest):
+    """A number, tensor or array answer, equal to ``expected`` within ``rtol`` and ``atol``."""
+
+    expected: Any = None
+    rtol: float = 1e-5
+    atol: float = 1e-8
+    title: str = ""
+
+    def judge(self, probed: Plain) -> Verdict:
+        return _judge_probe(probed) or compare_values(probed, to_plain(self.expected), self.rtol, self.atol)
+
+
+@dataclass(frozen=True)
+class RangeTest(AnswerTest):
+    """A finite number in [low, high]: a public check that does not give the value away."""
+
+    low: float | None = None
+    high: float | None = None
+    why: str = ""
+    title: str = ""
+
+    def judge(self, probed: Plain) -> Verdict:
+        return _judge_probe(probed) or check_number_range(probed, self.low, self.high, self.why)
+
+
+@dataclass(frozen=True)
+class ChoiceTest(AnswerTest):
+    """A single choice among ``options``; ``correct=None`` checks only that it is an option."""
+
+    options: tuple = ()
+    correct: Any = None
+    title: str = ""
+
+    def judge(self, probed: Plain) -> Verdict:
+        return _judge_probe(probed) or check_choice(probed, tuple(self.options), self.correct)
+
+
+@dataclass(frozen=True)
+class SelectionTest(AnswerTest):
+    """A multiple selection: a set of ``options``; ``correct=None`` checks only its form."""
+
+    options: tuple = ()
+    correct: frozenset | None = None
+    title: str = ""
+
+    def judge(self, probed: Plain) -> Verdict:
+        correct = None if self.correct is None else frozenset(self.correct)
+        return _judge_probe(probed) or check_selection(probed, tuple(self.options), correct)
+
+
+@dataclass(frozen=True)
+class SymbolicTest(AnswerTest):
+    """A formula given as a string, in ``symbols`` (name -> ``"positive"`` or ``"real"``).
+
+    With ``expected=None`` (a public check) it only has to parse; otherwise it must be
+    equivalent to ``expected``. "could not decide" is not a pass: it goes to hand grading.
+    """
+
+    symbols: dict = field(default_factory=dict)
+    expected: str | None = None
+    title: str = ""
+
+    def judge(self, probed: Plain) -> Verdict:
+        early = _judge_probe(probed)
+        if early:
+            return early
+        if self.expected is None:
+            try:
+                symbolic.parse_expression(probed.value if probed.kind == "str" else probed, self.symbols)
+            except symbolic.SymbolicError as error:
+                return failed(f"your expression was not accepted: {error}")
+            return passed()
+        verdict = symbolic.equivalent(probed.value if probed.kind == "str" else probed, self.expected, self.symbols)
+        if verdict.status == symbolic.EQUIVALENT:
+            return passed(verdict.message)
+        return Verdict(UNDECIDED, verdict.message) if verdict.status == symbolic.UNDECIDED else failed(verdict.message)
+
+
+@dataclass(frozen=True)
+class FunctionTest(AnswerTest):
+    """A function, called on ``inputs`` (a list of argument tuples the grader picks) and
+    compared output by output with ``reference`` (the course library's implementation)."""
+
+    reference: Callable | None = None
+    inputs: Sequence[tuple] = ()
+    rtol: float = 1e-5
+    atol: float = 1e-8
+    title: str = ""
+
+    def default_title(self) -> str:
+        return f"`{self.answer}` on {len(self.inputs)} input(s)"
+
+    def probe(self, namespace: dict) -> Plain | tuple[Plain, ...]:
+        """Call the student's function on a copy of each input; stop at the first exception."""
+        function = namespace.get(self.answer)
+        if function is None:
+            return missing(self.answer)
+        if not callable(function):
+            return Plain("other", _type_name(function))
+        outputs = []
+        for args in self.inputs:
+            try:
+                outputs.append(to_plain(function(*copy.deepcopy(args))))
+            except Exception as error:  # the student's bug, reported as a verdict
+                outputs.append(raised(error))
+                break
+        return tuple(outputs)
+
+    def judge(self, probed: Plain | tuple[Plain, ...]) -> Verdict:
+        if isinstance(probed, Plain):
+            early = _judge_probe(probed)
+            return early or failed(f"`{self.answer}` must be a function (got {probed.describe()})")
+        for number, (args, output) in enumerate(zip(self.inputs, probed), 1):
+            where = f" (input {number} of {len(self.inputs)}: {_describe_args(args)})"
+            early = _judge_probe(output)
+            if early:
+                return early if early.status != "failed" else failed(early.message + where)
+            verdict = compare_values(output, to_plain(self.reference(*copy.deepcopy(args))), self.rtol, self.atol)
+            if not verdict.passed:
+                return Verdict(verdict.status, verdict.message + where)
+        return passed()
+
+
+def _describe_args(args: tuple) -> str:
+    parts = [to_plain(arg) for arg in args]
+    return ", ".join(f"shape {p.shape}" if p.shape is not None else p.describe() for p in parts)

@@ -1,0 +1,239 @@
+"""Pure comparisons of a student's answer, held as plain data, against the expected one.
+
+Nothing here runs student code or calls a method of a student's object: the answer has
+already been turned into a :class:`Plain` (type name, shape, dtype, numbers) by
+:func:`course_lib.grading.answers.to_plain`. So the sandboxed grader can probe the student's
+notebook in a sandbox and call these same functions in the trusted process.
+
+Every comparison goes type first, then shape and dtype, then NaN/inf, then tolerance, and
+returns a :class:`Verdict` whose message names the first thing to fix without giving the
+expected answer away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+PASSED, FAILED, NOT_IMPLEMENTED, UNDECIDED = "passed", "failed", "not implemented", "could not decide"
+NOT_IMPLEMENTED_MESSAGE = "not implemented yet"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check: a status and a message a student can act on.
+
+    ``status`` is one of ``passed``, ``failed``, ``not implemented`` or ``could not decide``
+    (a symbolic answer that was neither proved nor refuted in time: graded by hand).
+    """
+
+    status: str
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.status}{': ' + self.message if self.message else ''})"
+
+
+def passed(message: str = "") -> Verdict:
+    return Verdict(PASSED, message)
+
+
+def failed(message: str) -> Verdict:
+    return Verdict(FAILED, message)
+
+
+def not_implemented(message: str = NOT_IMPLEMENTED_MESSAGE) -> Verdict:
+    return Verdict(NOT_IMPLEMENTED, message)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A student's answer reduced to plain, trusted data (what a sandbox can send back).
+
+    ``kind`` is one of: ``number`` (value: int or float), ``tensor`` or ``ndarray`` (value: a
+    numpy array; ``dtype`` the original dtype's name, such as ``torch.float32``), ``str``,
+    ``sequence`` or ``set`` (value: a tuple of Plain), ``none``, ``ellipsis`` (the ``...``
+    placeholder of an unanswered question), or ``other`` (anything else: only its type name is kept).
+    """
+
+    kind: str
+    type_name: str
+    value: Any = None
+    dtype: str | None = None
+    items: tuple["Plain", ...] = field(default=())
+
+    @property
+    def shape(self) -> tuple[int, ...] | None:
+        return tuple(self.value.shape) if isinstance(self.value, np.ndarray) else None
+
+    def describe(self) -> str:
+        """How the answer reads in a message: 'a torch.Tensor of shape (3,) and dtype torch.float64'."""
+        if self.kind in ("tensor", "ndarray"):
+            return f"a {self.type_name} of shape {self.shape} and dtype {self.dtype}"
+        if self.kind in ("sequence", "set"):
+            return f"a {self.type_name} of {len(self.items)} items"
+        if self.kind == "none":
+            return "None"
+        article = "an" if self.type_name[:1].lower() in "aeiou" else "a"
+        return f"{article} {self.type_name}"
+
+
+# ---- numbers and tensors -------------------------------------------------------------------
+
+
+def compare_values(actual: Plain, expected: Plain, rtol: float = 1e-5, atol: float = 1e-8) -> Verdict:
+    """Compare a number, tensor or array answer with the expected one.
+
+    Order: type, then shape, then dtype, then NaN/inf, then ``|actual - expected| <= atol + rtol·|expected|``.
+    A Python ``int`` and ``float`` are both numbers; a tensor must be a ``torch.Tensor`` and an
+    array a ``numpy.ndarray``.
+
+    Example:
+        >>> from course_lib.grading.answers import to_plain
+        >>> compare_values(to_plain(0.5), to_plain(0.5000001)).status
+        'passed'
+        >>> compare_values(to_plain("0.5"), to_plain(0.5)).message
+        'expected a number (a Python float), got a str'
+    """
+    if actual.kind == "ellipsis":
+        return not_implemented()
+    if actual.kind != expected.kind:
+        return failed(f"expected {_expected_type(expected)}, got {actual.describe()}{_hint(actual, expected)}")
+    if expected.kind == "number":
+        return _compare_arrays(np.asarray(actual.value, float), np.asarray(expected.value, float), rtol, atol)
+    if actual.shape != expected.shape:
+        return failed(f"expected shape {expected.shape}, got shape {actual.shape}")
+    if actual.dtype != expected.dtype:
+        return failed(f"expected dtype {expected.dtype}, got dtype {actual.dtype}")
+    return _compare_arrays(actual.value, expected.value, rtol, atol)
+
+
+def _expected_type(expected: Plain) -> str:
+    if expected.kind == "number":
+        return "a number (a Python float)"
+    if expected.kind in ("tensor", "ndarray"):
+        return f"a {expected.type_name}"
+    return expected.describe()
+
+
+def _hint(actual: Plain, expected: Plain) -> str:
+    if expected.kind == "number" and actual.kind in ("tensor", "ndarray") and actual.shape in ((), (1,)):
+        return "; call .item() on it to get a Python float"
+    if expected.kind == "tensor" and actual.kind == "ndarray":
+        return "; convert it with torch.from_numpy(...)"
+    if expected.kind == "tensor" and actual.kind == "number":
+        return "; return the tensor itself, without .item()"
+    return ""
+
+
+def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> Verdict:
+    """Same-shape arrays: NaN/inf first, then the tolerance, naming the largest error and where it is."""
+    actual, expected = actual.astype(np.float64), expected.astype(np.float64)
+    bad = ~np.isfinite(actual) & np.isfinite(expected)
+    if bad.any():
+        where = _index(np.argwhere(bad)[0], actual.ndim)
+        what = "NaN" if np.isnan(actual[bad]).any() else "an infinite value"
+        return failed(f"your answer contains {what}{where}: look for log(0), 0/0 or an overflow")
+    error = np.abs(actual - expected)
+    error[np.isclose(actual, expected, rtol=0, atol=0, equal_nan=True)] = 0.0  # matching inf or NaN
+    allowed = atol + rtol * np.abs(expected)
+    if (error <= allowed).all():
+        return passed()
+    worst = np.unravel_index(int(np.argmax(error - allowed)), error.shape) if error.ndim else ()
+    relative = error[worst] / max(abs(float(expected[worst])), 1e-300)
+    return failed(
+        f"values differ: the largest error is {error[worst]:.3g}{_index(worst, error.ndim)} "
+        f"(relative {relative:.2g}; allowed: rtol={rtol:g}, atol={atol:g})"
+    )
+
+
+def _index(index, ndim: int) -> str:
+    return f" at index {tuple(int(i) for i in index)}" if ndim else ""
+
+
+def check_number_range(actual: Plain, low: float | None, high: float | None, why: str) -> Verdict:
+    """A finite real number within [low, high]: a public check that does not reveal the value.
+
+    Example:
+        >>> from course_lib.grading.answers import to_plain
+        >>> check_number_range(to_plain(0.3), None, 0.0, "V is at most 0").message
+        'must be at most 0 (got 0.3): V is at most 0'
+    """
+    if actual.kind == "ellipsis":
+        return not_implemented()
+    if actual.kind != "number":
+        return failed(f"expected a number (a Python float), got {actual.describe()}{_hint(actual, Plain('number', 'float'))}")
+    value = float(actual.value)
+    if not np.isfinite(value):
+        return failed(f"your answer is {value}: look for log(0), 0/0 or an overflow")
+    if low is not None and value < low:
+        return failed(f"must be at least {low:g} (got {value:.4g}): {why}")
+    if high is not None and value > high:
+        return failed(f"must be at most {high:g} (got {value:.4g}): {why}")
+    return passed()
+
+
+# ---- single choice and multiple selection ---------------------------------------------------
+
+
+def check_choice(actual: Plain, options: tuple, correct: Any = None) -> Verdict:
+    """A single choice: one of ``options`` (exactly, by type and value); right if it equals ``correct``.
+
+    With ``correct=None`` (a public check) only the form is checked.
+
+    Example:
+        >>> from course_lib.grading.answers import to_plain
+        >>> check_choice(to_plain("E"), ("A", "B", "C")).message
+        "'E' is not one of the options 'A', 'B', 'C'"
+    """
+    if actual.kind == "ellipsis":
+        return not_implemented()
+    problem = _not_an_option(actual, options)
+    if problem:
+        return failed(problem)
+    if correct is not None and actual.value != correct:
+        return failed("this is not the right option; reread the question and try again")
+    return passed()
+
+
+def check_selection(actual: Plain, options: tuple, correct: frozenset | None = None) -> Verdict:
+    """A multiple selection: a set (or list) of distinct options; right if it is exactly ``correct``.
+
+    Example:
+        >>> from course_lib.grading.answers import to_plain
+        >>> check_selection(to_plain({1, 3}), (1, 2, 3), correct=frozenset({1, 3})).status
+        'passed'
+    """
+    if actual.kind == "ellipsis":
+        return not_implemented()
+    if actual.kind not in ("set", "sequence"):
+        return failed(f"expected a set of options such as {{{options[0]!r}}}, got {actual.describe()}")
+    for item in actual.items:
+        problem = _not_an_option(item, options)
+        if problem:
+            return failed(problem)
+    chosen = [item.value for item in actual.items]
+    if len(set(chosen)) != len(chosen):
+        return failed("an option appears twice in your selection; list each option once")
+    if correct is not None and set(chosen) != set(correct):
+        return failed(f"your selection of {len(chosen)} option(s) is not the right one; check each statement on its own")
+    return passed()
+
+
+def _not_an_option(actual: Plain, options: tuple) -> str:
+    kinds = {"number" if isinstance(o, int) else "str" for o in options}
+    if actual.kind not in kinds or actual.type_name not in ("int", "str"):
+        return f"expected one of the options {_listing(options)}, got {actual.describe()}"
+    if actual.value not in options:
+        return f"{actual.value!r} is not one of the options {_listing(options)}"
+    return ""
+
+
+def _listing(options: tuple) -> str:
+    return ", ".join(repr(option) for option in options)

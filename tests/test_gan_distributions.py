@@ -1,0 +1,65 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from course_lib.gan.distributions import Gaussian, GaussianRing, Mixture, Uniform
+
+X = torch.linspace(-6, 6, 121, dtype=torch.float64)
+
+
+def test_gaussian_pdf_matches_scipy():
+    assert np.allclose(Gaussian(0.5, 1.5).pdf(X).numpy(), stats.norm(0.5, 1.5).pdf(X.numpy()), rtol=1e-12)
+
+
+def test_mixture_pdf_matches_the_weighted_sum_of_scipy_densities():
+    mixture = Mixture([Gaussian(-2, 0.5), Gaussian(1, 1.0)], weights=[0.3, 0.7])
+    peer = 0.3 * stats.norm(-2, 0.5).pdf(X.numpy()) + 0.7 * stats.norm(1, 1.0).pdf(X.numpy())
+    assert np.allclose(mixture.pdf(X).numpy(), peer, rtol=1e-10)
+
+
+def test_uniform_pdf_matches_scipy_inside_and_is_zero_outside():
+    peer = stats.uniform(-1, 3).pdf(X.numpy())  # [-1, 2]
+    assert np.allclose(Uniform(-1, 2).pdf(X).numpy(), peer)
+
+
+def test_samples_have_the_distributions_moments():
+    # 20000 samples: the standard error of the mean is std / 141, so 0.05 is over 3 standard errors.
+    rng = torch.Generator().manual_seed(0)
+    mixture = Mixture([Gaussian(-2, 0.5), Gaussian(2, 0.5)])
+    x = mixture.sample(20000, generator=rng)
+    assert x.shape == (20000, 1)
+    assert abs(x.mean().item()) < 0.05
+    assert x.std().item() == pytest.approx(math.sqrt(4 + 0.25), abs=0.05)
+
+
+def test_sampling_is_repeatable_with_a_seeded_generator():
+    draw = lambda: Gaussian(0, 1).sample(5, generator=torch.Generator().manual_seed(3))  # noqa: E731
+    assert torch.equal(draw(), draw())
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Gaussian(0, 0), "`std` must be a positive finite number"),
+        (lambda: Gaussian(float("nan"), 1), "`mean` must be a finite number"),
+        (lambda: Uniform(2, 1), "`low` must be below `high`"),
+        (lambda: Mixture([Gaussian(0, 1)], weights=[0.9]), "must sum to 1"),
+        (lambda: Mixture([Gaussian(0, 1), Gaussian(1, 1)], weights=[1.5, -0.5]), "non-negative"),
+        (lambda: Mixture([]), "non-empty list of distributions"),
+        (lambda: Gaussian(0, 1).sample(0), "`n` must be a positive int"),
+    ],
+)
+def test_bad_parameters_raise_one_clear_error_naming_the_argument(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_ring_samples_cover_all_modes_and_one_mode_covers_one():
+    ring = GaussianRing(num_modes=8, radius=2.0, std=0.1)
+    rng = torch.Generator().manual_seed(0)
+    assert ring.modes_covered(ring.sample(2000, generator=rng)) == 8
+    one_mode = ring.means[3] + 0.1 * torch.randn(500, 2, generator=rng)
+    assert ring.modes_covered(one_mode) == 1

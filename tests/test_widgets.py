@@ -1,0 +1,72 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_lib.widgets import BENCH_EXPLORERS
+from course_lib.widgets.gan_game import TWO_MODES, GanStepExplorer, step_mode_runs
+
+
+@pytest.fixture(scope="module")
+def explorer() -> GanStepExplorer:
+    return GanStepExplorer(step_mode_runs(TWO_MODES, d_steps=(1, 3), num_steps=(6, 4)), TWO_MODES)
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+def test_update_returns_a_png_that_changes_with_the_move(explorer):
+    first, later = explorer.update(run="k = 1", frame=0), explorer.update(run="k = 1", frame=8)
+    assert first[:4] == b"\x89PNG" and first != later
+
+
+
+def test_update_is_pure_same_controls_same_picture(explorer):
+    picture = explorer.update(run="k = 3", frame=3)
+    explorer.update(run="k = 1", frame=9)
+    assert explorer.update(run="k = 3", frame=3) == picture
+
+
+def test_blitted_update_matches_a_full_redraw(explorer):
+    blitted = pixels(explorer.update(run="k = 1", frame=7))
+    buffer = io.BytesIO()
+    explorer.fig.savefig(buffer, format="png")  # a full draw, animated artists included
+    full = pixels(buffer.getvalue())
+    assert blitted.shape == full.shape
+    assert (np.abs(blitted - full).max(axis=-1) > 8).mean() < 0.002  # same picture, up to anti-aliasing
+
+
+def test_frames_past_the_end_of_a_shorter_run_show_its_last_move(explorer):
+    assert explorer.update(run="k = 3", frame=10_000) == explorer.update(run="k = 3", frame=len(explorer.runs["k = 3"].snapshots) - 1)
+
+
+def test_unknown_controls_are_named(explorer):
+    with pytest.raises(TypeError, match=r"unknown controls \['speed'\]; use \['frame', 'run'\]"):
+        explorer.update(speed=2)
+
+
+def test_moving_a_control_redraws_the_widget_image(explorer):
+    box = explorer.widget()
+    image = box.children[-1]
+    explorer.controls["frame"].value = 4
+    assert image.value == explorer.png == explorer.update(frame=4)
+
+
+def test_the_notebook_display_carries_the_widget_and_a_static_figure(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
+    assert "run the notebook in Jupyter" in bundle["text/plain"]
+
+
+def test_bench_sweeps_every_control(explorer):
+    params = explorer.bench_params(20)
+    assert len(params) == 20
+    assert {name for p in params for name in p} == {"run", "frame"}
+
+
+def test_every_benched_explorer_is_registered():
+    import course_lib.widgets.gan_game  # noqa: F401
+
+    assert "01_gan_game: step mode" in BENCH_EXPLORERS
