@@ -64,9 +64,10 @@ class GanStepExplorer(Explorer):
         self.grid = first.grid[:, 0]
         self.bins = np.linspace(self.grid[0], self.grid[-1], 61)
         longest = max(len(run.snapshots) for run in runs.values())
+        last_step = max(run.config.num_steps for run in runs.values())
         controls = {
             "run": ipywidgets.Dropdown(options=list(runs), description="run"),
-            "frame": ipywidgets.IntSlider(value=0, min=0, max=longest - 1, description="move"),
+            "frame": ipywidgets.IntSlider(value=longest - 1, min=0, max=longest - 1, description="move"),
         }
         fig, (ax_data, ax_value) = new_figure(ncols=2, width=8.0, height=3.0)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.86, wspace=0.25)
@@ -81,7 +82,7 @@ class GanStepExplorer(Explorer):
         (self.value_dot,) = ax_value.plot([], [], "o", color=COLORS["discriminator"])
         ax_value.axhline(-math.log(4), label="-log 4", **style("critic"))
         all_values = np.array([s.value for run in runs.values() for s in run.snapshots] + [-math.log(4)])
-        ax_value.set(xlabel="move", ylabel="V(D, G)", xlim=(0, longest - 1), ylim=(all_values.min() - 0.05, all_values.max() + 0.05))
+        ax_value.set(xlabel="generator step", ylabel="V(D, G)", xlim=(0, last_step), ylim=(all_values.min() - 0.05, all_values.max() + 0.05))
         ax_value.legend(loc="lower right", fontsize=8)
         self.ax_data, self.ax_value = ax_data, ax_value
         self.animated = [self.fake_line, self.d_line, self.value_line, self.value_dot, ax_data.title, ax_value.title]
@@ -92,9 +93,8 @@ class GanStepExplorer(Explorer):
         snapshot = snapshots[min(frame, len(snapshots) - 1)]
         self.fake_line.set_data(sample_density(snapshot.x_fake[:, 0], self.bins))
         self.d_line.set_ydata(snapshot.d_grid)
-        values = np.array([s.value for s in snapshots])
-        self.value_line.set_data(np.arange(len(values)), values)
-        self.value_dot.set_data([min(frame, len(values) - 1)], [snapshot.value])
+        self.value_line.set_data([s.step for s in snapshots], [s.value for s in snapshots])
+        self.value_dot.set_data([snapshot.step], [snapshot.value])
         k = self.runs[run].config.d_steps
         mover = {"start": "before any move", "discriminator": f"after {k} D step{'s' * (k > 1)}", "generator": "after the G step"}
         self.ax_data.set_title(f"generator step {snapshot.step}, {mover[snapshot.phase]}")

@@ -1,0 +1,38 @@
+import json
+import shutil
+from pathlib import Path
+
+from course_lib.tooling.bench import bench_widgets, format_table, run_bench
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_widget_bench_reports_p50_and_p95_for_every_explorer():
+    results = bench_widgets(repeats=6)
+    assert "01_gan_game: step mode" in results
+    row = results["01_gan_game: step mode"]
+    assert 0 < row["p50_ms"] <= row["p95_ms"] and row["calls"] == 6
+
+
+def test_table_flags_what_is_over_budget():
+    report = {
+        "floor_seconds": [2.0, 2.2],
+        "notebooks": {"notebooks/fast.py": {"seconds": 3.0, "ratio_to_floor": 1.4}, "notebooks/slow.py": {"seconds": 6.0, "ratio_to_floor": 2.9}},
+        "widgets": {"quick": {"p50_ms": 5.0, "p95_ms": 9.0}, "sluggish": {"p50_ms": 90.0, "p95_ms": 120.0}},
+    }
+    lines = format_table(report).splitlines()
+    assert any("fast.py" in line and line.endswith("ok") for line in lines)
+    assert any("slow.py" in line and "over 2.0x" in line for line in lines)
+    assert any("sluggish" in line and "over 50 ms" in line for line in lines)
+
+
+def test_bench_times_notebooks_against_the_floor_and_writes_json(tmp_path, monkeypatch, capsys):
+    shutil.copy(ROOT / "jupytext.toml", tmp_path)
+    (tmp_path / "tiny.py").write_text("# %%\nprint(1)\n")
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / "bench.json"
+    assert run_bench([Path("tiny.py")], repeats=5, output=output) == 0
+    report = json.loads(output.read_text())
+    assert len(report["floor_seconds"]) == 2
+    assert report["notebooks"]["tiny.py"]["ratio_to_floor"] > 0
+    assert "x floor" in capsys.readouterr().out
