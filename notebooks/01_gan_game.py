@@ -54,7 +54,8 @@ ax.hist(z[:, 0], bins=bins, density=True, alpha=0.35, color="grey", label="noise
 ax.hist(x_real[:, 0], bins=bins, density=True, histtype="step", label="real data x", **style("real"))
 ax.hist(x_fake[:, 0], bins=bins, density=True, histtype="step", label="G(z), untrained", **style("generated"))
 ax.set(xlabel="x", ylabel="density", title="Before training, G squeezes its noise into one narrow lump")
-ax.legend();
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # ## 2. The maths: a two-player minimax game
@@ -140,7 +141,8 @@ print(f"V after 1 discriminator step: {inner_values[0]:.3f}; after 150: {inner_v
 # the strength of the push differs. The curves below come from autograd through the library's losses.
 
 # %%
-plot_generator_loss_gradients();
+plot_generator_loss_gradients()
+plt.show()
 
 # %% [markdown]
 # Autograd agrees with the two formulas above; check it on a few logits:
@@ -183,7 +185,8 @@ history_1d = runs["k = 1"]
 history_1d
 
 # %%
-plot_gan_1d(history_1d, TWO_MODES);
+plot_gan_1d(history_1d, TWO_MODES)
+plt.show()
 
 # %% [markdown]
 # How close did we get? Compare a few statistics of the final generated samples with the data's.
@@ -209,7 +212,8 @@ config_2d = GANConfig(num_steps=400, snapshot_every=50)
 history_2d = train_gan(generator_2d, discriminator_2d, ring, config_2d, rng=rng, grid=grid_2d())
 
 # %%
-plot_gan_2d(history_2d, ring);
+plot_gan_2d(history_2d, ring)
+plt.show()
 with torch.no_grad():
     covered = ring.modes_covered(generator_2d.sample(2000, generator=rng))
 print(f"modes covered by the generator: {covered} of {ring.num_modes}")
