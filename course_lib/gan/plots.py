@@ -60,14 +60,14 @@ def plot_gan_1d(history: History, data: Distribution1D, frames: list[int] | None
     np.atleast_1d(axes)[0].set_ylabel("density  /  D(x)")
     np.atleast_1d(axes)[-1].legend(loc="upper right")
     fig.suptitle("The generator's samples move onto the data; D flattens towards 1/2")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.8, wspace=0.08)  # fixed: no layout pass
     return fig
 
 
 def plot_gan_2d(history: History, ring: GaussianRing, frames: list[int] | None = None, extent: float = 3.0) -> Figure:
     """Snapshots of a 2D run: D(x) as a heat-map, real samples (blue) and generated samples (orange)."""
     snapshots = [s for s in history.snapshots if s.phase != "discriminator"]
-    frames = frames if frames is not None else np.linspace(0, len(snapshots) - 1, 4).round().astype(int).tolist()
+    frames = frames if frames is not None else np.linspace(0, len(snapshots) - 1, 3).round().astype(int).tolist()
     side = int(round(math.sqrt(len(history.grid))))
     real = ring.sample(400, generator=torch.Generator().manual_seed(2)).numpy()
     fig, axes = plt.subplots(1, len(frames), figsize=(2.6 * len(frames), 2.8))
@@ -84,7 +84,7 @@ def plot_gan_2d(history: History, ring: GaussianRing, frames: list[int] | None =
         ax.grid(False)
     np.atleast_1d(axes)[0].legend(loc="lower left", markerscale=3, fontsize=8)
     fig.suptitle("2D: the generator spreads onto the ring (shading: D(x), darker = 'real')")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.8, wspace=0.05)  # fixed: no layout pass
     return fig
 
 
