@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--notebooks", nargs="*", type=Path, default=None, help="notebooks to time (default: all of notebooks/)")
     bench.add_argument("--repeats", type=int, default=50, help="calls per widget callback (default: 50)")
     bench.add_argument("--output", type=Path, default=Path("build/bench.json"), help="JSON report (default: build/bench.json)")
+    bench.add_argument("--rounds", type=int, default=3, help="interleaved timings of each notebook; medians are reported (default: 3)")
     bench.add_argument("--no-notebooks", action="store_true", help="time the widget callbacks only")
 
     assign = command("assign", "Regenerate exercises/ from solutions/ (solutions stubbed, hidden tests removed).")
@@ -79,7 +80,9 @@ def _run(args: argparse.Namespace) -> int:
 
         if args.repeats < 5:
             raise UsageError("--repeats must be at least 5, so that a p95 means something")
-        return run_bench(args.notebooks, repeats=args.repeats, output=args.output, time_notebooks=not args.no_notebooks)
+        if args.rounds < 1:
+            raise UsageError("--rounds must be at least 1")
+        return run_bench(args.notebooks, args.repeats, args.output, time_notebooks=not args.no_notebooks, rounds=args.rounds)
     if args.command == "assign":
         from course_lib.grading.assign import assign
 

@@ -44,17 +44,21 @@ def time_notebook(notebook: nbformat.NotebookNode, cwd: Path, source: Path | Non
     return time.perf_counter() - start
 
 
-def bench_notebooks(paths: list[Path]) -> dict:
-    """Time the floor (before and after, to see drift) and each notebook; ratios use the mean floor."""
-    floors = [time_notebook(floor_notebook(), Path.cwd())]
-    seconds = {}
-    for py_path in tqdm(paths, desc="notebooks", unit="notebook"):
-        seconds[str(py_path)] = time_notebook(read_source(py_path), py_path.parent, py_path)
-    floors.append(time_notebook(floor_notebook(), Path.cwd()))
-    floor = statistics.mean(floors)
+def bench_notebooks(paths: list[Path], rounds: int = 3) -> dict:
+    """Time the floor and each notebook in ``rounds`` interleaved rounds; report medians and their ratio.
+
+    Interleaving spreads the machine's slow moments over every notebook alike.
+    """
+    runs: dict[str, list[float]] = {"floor": [], **{str(p): [] for p in paths}}
+    for _ in tqdm(range(rounds), desc="bench rounds", unit="round"):
+        runs["floor"].append(time_notebook(floor_notebook(), Path.cwd()))
+        for py_path in paths:
+            runs[str(py_path)].append(time_notebook(read_source(py_path), py_path.parent, py_path))
+    floor = statistics.median(runs.pop("floor"))
     return {
-        "floor_seconds": floors,
-        "notebooks": {name: {"seconds": s, "ratio_to_floor": s / floor} for name, s in seconds.items()},
+        "floor_seconds": floor,
+        "rounds": rounds,
+        "notebooks": {name: {"seconds": statistics.median(s), "runs": s, "ratio_to_floor": statistics.median(s) / floor} for name, s in runs.items()},
     }
 
 
@@ -80,8 +84,11 @@ def format_table(report: dict) -> str:
     """The report as the plain-text table that ``course bench`` prints."""
     lines = []
     if "notebooks" in report:
-        floors = ", ".join(f"{s:.2f}" for s in report["floor_seconds"])
-        lines += [f"floor notebook: {floors} s (before, after)", "", f"{'notebook':<44}{'seconds':>9}{'x floor':>9}  verdict"]
+        lines += [
+            f"floor notebook: {report['floor_seconds']:.2f} s (median of {report['rounds']} rounds, kernel start and stop included)",
+            "",
+            f"{'notebook':<44}{'seconds':>9}{'x floor':>9}  verdict",
+        ]
         for name, row in report["notebooks"].items():
             verdict = "ok" if row["ratio_to_floor"] <= NOTEBOOK_BUDGET else f"over {NOTEBOOK_BUDGET}x"
             lines.append(f"{name:<44}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}  {verdict}")
@@ -93,7 +100,7 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True) -> int:
+def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True, rounds: int = 3) -> int:
     """Run the benchmark, print the table, write the JSON report. Returns an exit code."""
     if notebooks is None:
         notebooks = [py for py, _ in find_pairs(Path("notebooks"))] if Path("notebooks").is_dir() else []
@@ -104,7 +111,7 @@ def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_not
     report: dict = {"machine": platform.platform(), "python": platform.python_version(), "date": datetime.now().isoformat(timespec="seconds")}
     try:
         if time_notebooks:
-            report.update(bench_notebooks([p.with_suffix(".py") for p in notebooks]))
+            report.update(bench_notebooks([p.with_suffix(".py") for p in notebooks], rounds))
     except NotebookError as error:
         print(f"course bench: {error}")
         return 1

@@ -24,7 +24,7 @@ TWO_MODES = Mixture([Gaussian(-2.0, 0.5), Gaussian(2.0, 0.5)])  # notebook 01's 
 def step_mode_runs(
     data: Distribution1D = TWO_MODES,
     d_steps: tuple[int, ...] = (1, 5),
-    num_steps: tuple[int, ...] = (150, 30),
+    num_steps: tuple[int, ...] = (150, 20),
     seed: int = 0,
     progress: bool = False,
 ) -> dict[str, History]:
@@ -36,12 +36,12 @@ def step_mode_runs(
 
     Returns:
         {"k = 1": History, ...}, each with ``phase_snapshots`` and D on ``grid_1d()``, recorded
-        every generator step up to 120 steps, and every few steps beyond (to stay fast).
+        every generator step up to 60 steps, and every few steps beyond (to stay fast).
     """
     runs = {}
     for k, steps in zip(d_steps, num_steps, strict=True):
         torch.manual_seed(seed)
-        every = max(1, steps // 120)
+        every = max(1, steps // 60)
         config = GANConfig(num_steps=steps, d_steps=k, snapshot_every=every, phase_snapshots=True, num_shown=600)
         rng = torch.Generator().manual_seed(seed)
         runs[f"k = {k}"] = train_gan(Generator(), Discriminator(), data, config, rng=rng, grid=grid_1d(), progress=progress)
