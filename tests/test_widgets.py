@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib.widgets import BENCH_EXPLORERS
+from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
 from course_lib.widgets.gan_game import TWO_MODES, GanStepExplorer, step_mode_runs
 
 
@@ -66,7 +66,6 @@ def test_bench_sweeps_every_control(explorer):
     assert {name for p in params for name in p} == {"run", "frame"}
 
 
-def test_every_benched_explorer_is_registered():
-    import course_lib.widgets.gan_game  # noqa: F401
-
+def test_every_explorer_module_is_found_for_the_bench():
+    import_all_explorers()
     assert "01_gan_game: step mode" in BENCH_EXPLORERS

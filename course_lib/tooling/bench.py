@@ -64,8 +64,9 @@ def bench_notebooks(paths: list[Path], rounds: int = 3) -> dict:
 
 def bench_widgets(repeats: int) -> dict:
     """p50 and p95 of every registered explorer's ``update``, the function each control calls."""
-    import course_lib.widgets.gan_game  # noqa: F401  (registers its explorers)
-    from course_lib.widgets import BENCH_EXPLORERS
+    from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
+
+    import_all_explorers()
 
     results = {}
     for name, factory in tqdm(BENCH_EXPLORERS.items(), desc="widgets", unit="widget"):

@@ -15,6 +15,8 @@ Introduced in notebooks/01_gan_game.
 from __future__ import annotations
 
 import base64
+import importlib
+import pkgutil
 from typing import Any, Callable
 
 import ipywidgets
@@ -36,6 +38,12 @@ def register_for_bench(name: str) -> Callable:
         return factory
 
     return decorate
+
+
+def import_all_explorers() -> None:
+    """Import every module of this package, so that each registers its explorers for ``course bench``."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 def new_figure(ncols: int = 1, width: float = 6.4, height: float = 3.2) -> tuple[Figure, Any]:
