@@ -58,11 +58,11 @@ def to_plain(obj: object) -> Plain:
         return Plain("ellipsis", "...")
     if obj is None:
         return Plain("none", "None")
-    if kind in (int, float) or isinstance(obj, (np.integer, np.floating)):
-        return Plain("number", _type_name(obj), _as_float(obj))
+    if kind in (int, float) or issubclass(kind, (np.integer, np.floating)):
+        return Plain("number", _type_name(obj), _as_number(obj))
     if kind is str:
         return Plain("str", "str", obj[:10_000])
-    if isinstance(obj, torch.Tensor):
+    if kind in (torch.Tensor, torch.nn.Parameter):  # exact types: a subclass could run code on .detach()
         array = obj.detach().cpu()
         array = array.float() if array.dtype == torch.bfloat16 else array
         return Plain("tensor", "torch.Tensor", array.resolve_conj().numpy().copy(), dtype=str(obj.dtype))
@@ -76,12 +76,15 @@ def to_plain(obj: object) -> Plain:
 
 def _type_name(obj: object) -> str:
     kind = type(obj)
-    module = kind.__module__ if isinstance(kind.__module__, str) else ""
-    name = kind.__qualname__ if isinstance(kind.__qualname__, str) else "object"
-    return name if module in ("builtins", "__main__", "") else f"{module.split('.')[0]}.{name}"
+    name = kind.__name__ if isinstance(kind.__name__, str) else "object"
+    module = kind.__module__.split(".")[0] if isinstance(kind.__module__, str) else ""
+    return f"{module}.{name}" if module in ("numpy", "torch") else name
 
 
-def _as_float(number: object) -> float:
+def _as_number(number: object) -> int | float:
+    """An exact int stays an int (options are ints); anything else becomes a float, inf if too large."""
+    if type(number) is int and abs(number) < 2**63:
+        return number
     try:
         return float(number)
     except OverflowError:
@@ -97,7 +100,11 @@ def missing(name: str) -> Plain:
 
 
 def raised(error: BaseException) -> Plain:
-    return Plain("raised", type(error).__name__, str(error)[:300])
+    try:
+        message = str(error)[:300]
+    except Exception:  # an exception whose __str__ fails still gets reported by its type
+        message = "(no message)"
+    return Plain("raised", type(error).__name__, message)
 
 
 def _read(namespace: dict, name: str) -> Plain:
@@ -109,7 +116,7 @@ def _judge_probe(probed: Plain) -> Verdict | None:
     if probed.kind == "missing":
         return not_implemented(f"`{probed.type_name}` is not defined: run the cell where you define it")
     if probed.kind == "ellipsis":
-        return not_implemented()
+        return not_implemented(f"{NOT_IMPLEMENTED_MESSAGE}: replace `...` with your answer")
     if probed.kind == "raised" and probed.type_name == "NotImplementedError":
         return not_implemented(f"{NOT_IMPLEMENTED_MESSAGE}: replace `raise NotImplementedError` with your code")
     if probed.kind == "raised":
@@ -208,13 +215,15 @@ class SymbolicTest(AnswerTest):
         early = _judge_probe(probed)
         if early:
             return early
+        if probed.kind != "str":
+            return failed(f'write your expression as a string, like "2 * x + 1" (got {probed.describe()})')
         if self.expected is None:
             try:
-                symbolic.parse_expression(probed.value if probed.kind == "str" else probed, self.symbols)
+                symbolic.parse_expression(probed.value, self.symbols)
             except symbolic.SymbolicError as error:
                 return failed(f"your expression was not accepted: {error}")
             return passed()
-        verdict = symbolic.equivalent(probed.value if probed.kind == "str" else probed, self.expected, self.symbols)
+        verdict = symbolic.equivalent(probed.value, self.expected, self.symbols)
         if verdict.status == symbolic.EQUIVALENT:
             return passed(verdict.message)
         return Verdict(UNDECIDED, verdict.message) if verdict.status == symbolic.UNDECIDED else failed(verdict.message)

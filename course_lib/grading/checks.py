@@ -140,8 +140,9 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol:
         where = _index(np.argwhere(bad)[0], actual.ndim)
         what = "NaN" if np.isnan(actual[bad]).any() else "an infinite value"
         return failed(f"your answer contains {what}{where}: look for log(0), 0/0 or an overflow")
-    error = np.abs(actual - expected)
-    error[np.isclose(actual, expected, rtol=0, atol=0, equal_nan=True)] = 0.0  # matching inf or NaN
+    same = np.isclose(actual, expected, rtol=0, atol=0, equal_nan=True)  # matching inf or NaN too
+    with np.errstate(invalid="ignore"):
+        error = np.where(same, 0.0, np.abs(actual - expected))  # an ndarray, even for 0-d inputs
     allowed = atol + rtol * np.abs(expected)
     if (error <= allowed).all():
         return passed()

@@ -67,7 +67,8 @@ def parse_expression(text: object, symbols: dict[str, str]) -> sympy.Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        raise SymbolicError(f"this is not a valid expression ({getattr(error, 'msg', error)}); check the brackets and operators") from None
+        reason = getattr(error, "msg", error)
+        raise SymbolicError(f"this is not a valid expression ({reason}); check the brackets and operators") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise SymbolicError("the expression is too long; simplify it before answering")
     allowed = {name: sympy.Symbol(name, **{assumption: True}) for name, assumption in symbols.items()}
@@ -121,6 +122,8 @@ class _Builder(ast.NodeVisitor):
         if not (_is_number(node) or (is_fraction and _is_number(node.left) and _is_number(node.right))):
             raise SymbolicError("an exponent must be a small number such as 2, -1 or 1/2 (found an expression there)")
         exponent = self.visit(node)
+        if not exponent.is_finite:
+            raise SymbolicError("the exponent divides by zero; write a number such as 2, -1 or 1/2")
         if abs(exponent) > MAX_EXPONENT:
             raise SymbolicError(f"the exponent {exponent} is too large; exponents up to {MAX_EXPONENT} are allowed")
         return exponent

@@ -1,0 +1,94 @@
+"""What a student sees: ``check("q1")``, ``check_all()`` and ``skip_if_unfinished("q1")``.
+
+The reports say which checks passed, which failed and why (the type, shape or dtype you
+returned against the one expected; the largest error and where it is; a NaN; "not implemented
+yet"). They never show the test code or the expected answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from course_lib.grading.checks import FAILED, NOT_IMPLEMENTED, PASSED, UNDECIDED
+from course_lib.grading.registry import QuestionResult, registered_questions, run_question
+
+MARKS = {PASSED: "✓", FAILED: "✗", NOT_IMPLEMENTED: "…"}
+ADVICE = "These checks are advisory: hidden tests run at grading time."
+
+
+def check(question: str, namespace: dict | None = None) -> None:
+    """Run the tests of ``question`` against your notebook and print what passed and what to fix.
+
+    Args:
+        question: the question's name, as in its heading: ``"q1"``.
+        namespace: where your answers live; by default the notebook (the caller's globals).
+
+    Example: ``check("q1")`` right after you write your answer to question 1.
+    """
+    namespace = sys._getframe(1).f_globals if namespace is None else namespace
+    try:
+        result = run_question(namespace, question)
+    except KeyError as error:
+        print(f"check({question!r}): {error.args[0]}")
+        return
+    print(format_question(result))
+    print(_footer(result.num_hidden))
+
+
+def check_all(namespace: dict | None = None) -> None:
+    """Print one line per question: how many of its checks pass. Questions graded by hand are not listed."""
+    namespace = sys._getframe(1).f_globals if namespace is None else namespace
+    results = [run_question(namespace, question) for question in registered_questions(namespace)]
+    if not results:
+        print("No checks have run yet: run the notebook's cells from the top first.")
+        return
+    print("\n".join(_summary_line(result) for result in results))
+    passed, total = sum(r.passed for r in results), sum(r.total for r in results)
+    print(f"{passed} of {total} checks passed. Questions graded by hand are not checked here.")
+    print(_footer(sum(r.num_hidden for r in results)))
+
+
+def format_question(result: QuestionResult) -> str:
+    """The report of one question: a headline, then one line per check."""
+    lines = [_summary_line(result)]
+    for test in result.results:
+        mark = MARKS.get(test.verdict.status, "?")
+        label = f"{test.name} (hidden)" if test.hidden else test.name
+        reason = f": {test.verdict.message}" if test.verdict.message and not test.verdict.passed else ""
+        status = f" [{UNDECIDED}]" if test.verdict.status == UNDECIDED else ""
+        lines.append(f"  {mark} {label}{status}{reason}")
+    return "\n".join(lines)
+
+
+def _summary_line(result: QuestionResult) -> str:
+    if result.passed == result.total:
+        state = "all passed"
+    elif result.not_implemented and result.passed == 0:
+        state = "not implemented yet"
+    else:
+        state = "needs work"
+    checks = "check" if result.total == 1 else "checks"
+    return f"{result.question}: {result.passed} of {result.total} {checks} passed ({state})"
+
+
+def _footer(num_hidden: int) -> str:
+    if num_hidden:
+        return f"(Solution notebook: this run includes {num_hidden} hidden test(s).)"
+    return ADVICE
+
+
+@contextlib.contextmanager
+def skip_if_unfinished(*questions: str) -> Iterator[None]:
+    """Run a cell that uses your answers, or say it is skipped while one still raises NotImplementedError.
+
+    Example::
+
+        with skip_if_unfinished("q1"):
+            print(value_function(real_logits, fake_logits))
+    """
+    try:
+        yield
+    except NotImplementedError:
+        print(f"skipped: this cell needs {' and '.join(questions)}, which is not implemented yet")

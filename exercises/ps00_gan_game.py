@@ -1,0 +1,233 @@
+# %% [markdown]
+# # ps00 · The GAN game
+#
+# This problem set goes with [notebook 01 · the GAN game](../notebooks/01_gan_game.ipynb). You will
+# implement the value function and the two generator losses, compute a value by hand, and answer
+# a few questions about why the non-saturating loss trains better.
+#
+# **Time:** about 30 minutes. **Points:** 10.
+#
+# **How it works.** Write your answer where you see `# YOUR CODE HERE` or `...`, then run the
+# `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
+# are advisory: more tests, hidden from you, run when your work is graded. Questions marked
+# *graded by hand* have no automatic check. `check_all()` at the end sums everything up.
+
+# %%
+import math
+
+import torch
+import torch.nn.functional as F
+
+from course_lib import seed_everything
+from course_lib.grading import (
+    ChoiceTest,
+    FunctionTest,
+    RangeTest,
+    SelectionTest,
+    SymbolicTest,
+    check,
+    check_all,
+    public_tests,
+    skip_if_unfinished,
+)
+
+rng = seed_everything(0)
+
+
+# %% [markdown]
+# ## q1 · The value function (2 points)
+#
+# Implement the value of the game on a batch,
+#
+# $$
+# V(D, G) = \frac1B \sum_{i=1}^{B} \log D(x_i) + \frac1{B'} \sum_{j=1}^{B'} \log\big(1 - D(G(z_j))\big),
+# $$
+#
+# from the discriminator's **logits**: `real_logits` of shape `(B,)` on real samples and
+# `fake_logits` of shape `(B',)` on generated ones, with $D = \sigma(\text{logit})$. Return a
+# scalar tensor (shape `()`, float32). Compute the logs stably: `torch.log(torch.sigmoid(l))`
+# returns `-inf` for very negative logits, and the grader tries logits as large as ±200.
+#
+# *Checked against the course library's `gan_value` on inputs the grader picks, relative tolerance 1e-5.*
+
+# %%
+def value_function(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """V(D, G) on a batch. real_logits: (B,), fake_logits: (B',). Returns a scalar tensor."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %% tags=["public-tests"]
+from course_lib.gan import losses
+
+public_tests(
+    "q1",
+    FunctionTest(
+        "value_function",
+        reference=losses.gan_value,
+        inputs=[(torch.zeros(4), torch.zeros(6)), (torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.3, -1.0]))],
+        title="value_function on two small batches",
+    ),
+)
+
+# %%
+check("q1")
+
+# %% [markdown]
+# When the discriminator cannot tell real from fake, $D = \tfrac12$ everywhere and $V = -\log 4$.
+# Your function should say so:
+
+# %%
+with skip_if_unfinished("q1"):
+    value = value_function(torch.zeros(8), torch.zeros(8))
+    print(f"V with D = 1/2 everywhere: {value:.4f}   (-log 4 = {-math.log(4):.4f})")
+
+
+# %% [markdown]
+# ## q2 · The two generator losses (2 points)
+#
+# Implement both generator losses from the logits `fake_logits` of shape `(B,)` that the
+# discriminator gives the generated samples. Each returns a scalar tensor (shape `()`, float32).
+#
+# * the **saturating** loss of the original minimax game: $\frac1B\sum_j \log\big(1 - D(G(z_j))\big)$;
+# * the **non-saturating** loss used in practice: $-\frac1B\sum_j \log D(G(z_j))$.
+#
+# *Checked against the library's `saturating_generator_loss` and `non_saturating_generator_loss`,
+# including confident logits (±200), relative tolerance 1e-5.*
+
+# %%
+def saturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """E log(1 - D(G(z))) on a batch. fake_logits: (B,). Returns a scalar tensor."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+def non_saturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-E log D(G(z)) on a batch. fake_logits: (B,). Returns a scalar tensor."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %% tags=["public-tests"]
+from course_lib.gan import losses
+
+_small = [(torch.tensor([0.0]),), (torch.tensor([-1.5, 0.2, 2.0]),)]
+public_tests(
+    "q2",
+    FunctionTest("saturating_loss", reference=losses.saturating_generator_loss, inputs=_small, title="saturating_loss on small logits"),
+    FunctionTest("non_saturating_loss", reference=losses.non_saturating_generator_loss, inputs=_small, title="non_saturating_loss on small logits"),
+)
+
+# %%
+check("q2")
+
+# %% [markdown]
+# With your losses, autograd gives the gradient with respect to the logit of one generated
+# sample. Compare it with the formulas of notebook 01: $-D$ for the saturating loss, $-(1 - D)$
+# for the non-saturating one.
+
+# %%
+with skip_if_unfinished("q2"):
+    for name, loss in [("saturating", saturating_loss), ("non-saturating", non_saturating_loss)]:
+        logits = torch.tensor([-4.0, 0.0, 4.0], requires_grad=True)
+        (gradient,) = torch.autograd.grad(loss(logits) * len(logits), logits)
+        print(f"{name:>14}: gradient at l = -4, 0, 4: {[round(g, 4) for g in gradient.tolist()]}")
+
+# %% [markdown]
+# ## q3 · A value by hand (1 point)
+#
+# A discriminator outputs $D(x) = 0.9$ on every real sample and $D(G(z)) = 0.2$ on every
+# generated one. What is $V(D, G)$? Assign a Python `float` to `value_example` (to at least
+# three significant digits; the check allows a relative error of 1e-3).
+
+# %%
+value_example = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests(
+    "q3",
+    RangeTest("value_example", high=0.0, why="V adds two logs of probabilities", title="value_example is a finite float, at most 0"),
+)
+
+# %%
+check("q3")
+
+# %% [markdown]
+# ## q4 · Which loss pushes harder? (1 point, single choice)
+#
+# Early in training the discriminator rejects a generated sample: $D(G(z)) = 0.01$. Consider the
+# gradient of each generator loss with respect to that sample's logit. Which is true?
+#
+# * **A.** The saturating loss has the larger gradient, about 100 times larger.
+# * **B.** The non-saturating loss has the larger gradient, about 100 times larger.
+# * **C.** Both gradients have the same size.
+# * **D.** Both gradients are exactly zero.
+#
+# Assign one letter, as a string, to `answer_q4`.
+
+# %%
+answer_q4 = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests("q4", ChoiceTest("answer_q4", options=("A", "B", "C", "D"), title="answer_q4 is one of the options"))
+
+# %%
+check("q4")
+
+# %% [markdown]
+# ## q5 · True statements about the game (1 point, multiple selection)
+#
+# Select **every** true statement:
+#
+# 1. $V(D, G) \le 0$ for every discriminator and every generator.
+# 2. The saturating and the non-saturating generator losses have different fixed points.
+# 3. In practice, each generator step waits until the discriminator has solved $\max_D V$ exactly.
+# 4. With the non-saturating loss, the gradient with respect to a generated sample's logit is
+#    largest when the discriminator rejects that sample.
+# 5. If $D(x) = \tfrac12$ for every $x$, then $V = -\log 4$, whatever the generator.
+#
+# Assign a set of numbers to `answer_q5`, for example `{2, 3}`.
+
+# %%
+answer_q5 = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests("q5", SelectionTest("answer_q5", options=(1, 2, 3, 4, 5), title="answer_q5 is a set of options"))
+
+# %%
+check("q5")
+
+# %% [markdown]
+# ## q6 · The gradient as a formula (1 point, symbolic)
+#
+# The non-saturating loss of one generated sample with logit $l$ is $-\log\sigma(l)$, where
+# $\sigma(l) = 1/(1 + e^{-l})$. Write its derivative with respect to $l$ as a formula in `l`, in a
+# string: for example `"2*l + exp(-l)"`. You may use `+ - * / **`, numbers, `exp` and `log`. Any
+# form that is equal for every real $l$ is right.
+
+# %%
+dloss_dlogit = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests("q6", SymbolicTest("dloss_dlogit", symbols={"l": "real"}, title="dloss_dlogit is a formula in l"))
+
+# %%
+check("q6")
+
+# %% [markdown]
+# ## q7 · Same direction, different strength (2 points, graded by hand)
+#
+# Show that for every logit $l$, the gradients of the two generator losses with respect to $l$
+# have the same sign, and find their ratio as a function of $D = \sigma(l)$. Then explain, in one
+# or two sentences, when the non-saturating loss gives the generator the stronger signal.
+
+# %% [markdown] tags=["answer"]
+# **Your answer to q7.** _Double-click this cell and replace this line with your proof or explanation; write maths as $...$._
+
+# %% [markdown]
+# ## Summary of your checks
+#
+# Run this last. Question q7 is graded by hand.
+
+# %%
+check_all()

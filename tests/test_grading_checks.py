@@ -1,0 +1,214 @@
+"""The answer checkers: each wrong answer gets the right verdict and a message a student can act on, fast."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib.gan.losses import gan_value
+from course_lib.grading import ChoiceTest, FunctionTest, RangeTest, SelectionTest, ValueTest, to_plain
+from course_lib.grading.checks import compare_values
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+class AlwaysEqual:
+    """A hostile answer: equal to everything, truthy, and a float when asked."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __float__(self):
+        return 0.5
+
+    def __bool__(self):
+        return True
+
+
+def judge(test, namespace):
+    start = time.perf_counter()
+    verdict = test.run(namespace)
+    assert time.perf_counter() - start < 2.0
+    return verdict
+
+
+def test_value_matching_within_tolerance_passes():
+    verdict = judge(ValueTest("x", expected=torch.tensor([1.0, 2.0])), {"x": torch.tensor([1.0, 2.0 + 1e-7])})
+    assert verdict.passed
+
+
+def test_value_wrong_shape_names_both_shapes():
+    verdict = judge(ValueTest("x", expected=torch.zeros(3)), {"x": torch.zeros(3, 1)})
+    assert verdict.status == "failed"
+    assert "expected shape (3,), got shape (3, 1)" in verdict.message
+
+
+def test_value_wrong_dtype_names_both_dtypes():
+    verdict = judge(ValueTest("x", expected=torch.zeros(3)), {"x": torch.zeros(3, dtype=torch.float64)})
+    assert verdict.status == "failed"
+    assert "expected dtype torch.float32, got dtype torch.float64" in verdict.message
+
+
+def test_value_with_nan_says_nan_and_where():
+    verdict = judge(ValueTest("x", expected=torch.zeros(3)), {"x": torch.tensor([0.0, float("nan"), 0.0])})
+    assert verdict.status == "failed"
+    assert "NaN at index (1,)" in verdict.message
+
+
+def test_value_reports_largest_error_and_its_index_without_the_expected_value():
+    expected = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    verdict = judge(ValueTest("x", expected=expected), {"x": torch.tensor([[1.0, 2.0], [3.5, 4.0]])})
+    assert verdict.status == "failed"
+    assert "largest error is 0.5 at index (1, 0)" in verdict.message
+    assert "3.0" not in verdict.message and "3.5" not in verdict.message
+
+
+def test_value_object_whose_eq_is_always_true_fails_on_type():
+    verdict = judge(ValueTest("x", expected=0.5), {"x": AlwaysEqual()})
+    assert verdict.status == "failed"
+    assert "expected a number (a Python float), got an AlwaysEqual" in verdict.message
+
+
+def test_tensor_object_whose_eq_is_always_true_fails_on_type():
+    verdict = judge(ValueTest("x", expected=torch.zeros(2)), {"x": AlwaysEqual()})
+    assert verdict.status == "failed" and "expected a torch.Tensor" in verdict.message
+
+
+def test_value_zero_dim_tensor_for_a_float_suggests_item():
+    verdict = judge(ValueTest("x", expected=0.5), {"x": torch.tensor(0.5)})
+    assert verdict.status == "failed" and ".item()" in verdict.message
+
+
+def test_value_bool_is_not_a_number():
+    assert judge(ValueTest("x", expected=1.0), {"x": True}).status == "failed"
+
+
+def test_value_ellipsis_and_missing_are_not_implemented():
+    assert judge(ValueTest("x", expected=1.0), {"x": ...}).status == "not implemented"
+    verdict = judge(ValueTest("x", expected=1.0), {})
+    assert verdict.status == "not implemented" and "`x` is not defined" in verdict.message
+
+
+def test_range_rejects_value_out_of_range_with_reason():
+    verdict = judge(RangeTest("v", high=0.0, why="V adds two logs of probabilities"), {"v": 0.2})
+    assert verdict.status == "failed" and "V adds two logs" in verdict.message
+    assert judge(RangeTest("v", high=0.0), {"v": -0.3}).passed
+
+
+def test_range_rejects_infinite_value():
+    assert judge(RangeTest("v", high=0.0), {"v": float("-inf")}).status == "failed"
+
+
+def reference_square(x: torch.Tensor) -> torch.Tensor:
+    return x**2
+
+
+SQUARE = FunctionTest("square", reference=reference_square, inputs=[(torch.arange(3.0),), (torch.ones(2, 2),)])
+
+
+def test_function_matching_reference_passes():
+    assert judge(SQUARE, {"square": lambda x: x * x}).passed
+
+
+def test_function_that_raises_reports_the_exception_and_input():
+    def square(x):
+        return x / 0 if isinstance(x, int) else 1 // 0
+
+    verdict = judge(SQUARE, {"square": square})
+    assert verdict.status == "failed"
+    assert "your function raised ZeroDivisionError" in verdict.message
+    assert "input 1 of 2" in verdict.message
+
+
+def test_function_stub_is_not_implemented():
+    def square(x):
+        raise NotImplementedError
+
+    verdict = judge(SQUARE, {"square": square})
+    assert verdict.status == "not implemented" and "not implemented yet" in verdict.message
+
+
+def test_function_wrong_values_names_the_input():
+    verdict = judge(SQUARE, {"square": lambda x: x * 2})
+    assert verdict.status == "failed" and "largest error" in verdict.message and "input 1 of 2" in verdict.message
+
+
+def test_function_returning_an_always_equal_object_fails_on_type():
+    verdict = judge(SQUARE, {"square": lambda x: AlwaysEqual()})
+    assert verdict.status == "failed" and "got an AlwaysEqual" in verdict.message
+
+
+def test_function_that_is_not_callable_fails():
+    assert judge(SQUARE, {"square": 3.0}).status == "failed"
+
+
+def test_function_cannot_change_the_inputs_the_reference_sees():
+    def mutating(x):
+        x.mul_(100)
+        return x
+
+    test = FunctionTest("f", reference=lambda x: x.clone(), inputs=[(torch.ones(2),)])
+    assert judge(test, {"f": mutating}).status == "failed"
+    assert judge(test, {"f": lambda x: x}).passed  # the inputs were not changed for later calls
+
+
+def test_function_naive_log_sigmoid_gives_nan_or_inf_message():
+    test = FunctionTest("v", reference=gan_value, inputs=[(torch.tensor([200.0, -200.0]), torch.tensor([0.0]))])
+    naive = {"v": lambda r, f: torch.log(torch.sigmoid(r)).mean() + torch.log(1 - torch.sigmoid(f)).mean()}
+    verdict = judge(test, naive)
+    assert verdict.status == "failed" and "infinite value" in verdict.message
+
+
+def test_choice_accepts_only_an_option_and_judges_it():
+    test = ChoiceTest("a", options=("A", "B"), correct="B")
+    assert judge(test, {"a": "B"}).passed
+    assert "not the right option" in judge(test, {"a": "A"}).message
+    assert "'b' is not one of the options" in judge(test, {"a": "b"}).message
+    assert judge(test, {"a": AlwaysEqual()}).status == "failed"
+
+
+def test_public_choice_checks_form_only():
+    assert judge(ChoiceTest("a", options=("A", "B")), {"a": "A"}).passed
+
+
+def test_selection_compares_sets_and_rejects_duplicates_and_foreign_options():
+    test = SelectionTest("s", options=(1, 2, 3, 4, 5), correct={1, 4, 5})
+    assert judge(test, {"s": {5, 4, 1}}).passed
+    assert judge(test, {"s": [1, 4, 5]}).passed
+    assert judge(test, {"s": {1, 4}}).status == "failed"
+    assert "appears twice" in judge(test, {"s": [1, 1, 4, 5]}).message
+    assert "6 is not one of the options" in judge(test, {"s": {1, 6}}).message
+    assert judge(test, {"s": AlwaysEqual()}).status == "failed"
+    assert judge(test, {"s": {True, 4, 5}}).status == "failed"  # True == 1, but is not the option 1
+
+
+def test_to_plain_never_calls_an_unknown_object():
+    class Explosive:
+        def __getattribute__(self, name):
+            raise RuntimeError("touched")
+
+    plain = to_plain(Explosive())
+    assert plain.kind == "other" and plain.type_name == "Explosive"
+
+
+def test_compare_values_on_plain_arrays():
+    assert compare_values(to_plain(np.ones(3)), to_plain(np.ones(3))).passed
+    assert "expected a numpy.ndarray" in compare_values(to_plain([1.0, 1.0, 1.0]), to_plain(np.ones(3))).message
+
+
+def test_tensor_subclass_is_not_trusted():
+    class Sneaky(torch.Tensor):
+        pass
+
+    verdict = judge(ValueTest("x", expected=torch.zeros(2)), {"x": torch.zeros(2).as_subclass(Sneaky)})
+    assert verdict.status == "failed" and "got a Sneaky" in verdict.message
+
+
+def test_parameter_counts_as_a_tensor():
+    assert judge(ValueTest("x", expected=torch.zeros(2)), {"x": torch.nn.Parameter(torch.zeros(2))}).passed
