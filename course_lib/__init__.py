@@ -9,7 +9,14 @@ games, plus the machinery they share:
 - ``course_lib.tooling``: what the ``course`` command runs (lab, sync, bench).
 """
 
-from course_lib.runtime import default_device, seed_everything
-
 __all__ = ["default_device", "seed_everything"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Lazy, so that `import course_lib` (and so the `course` command) starts without loading torch.
+    if name in __all__:
+        from course_lib import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
