@@ -1,0 +1,348 @@
+# %% [markdown]
+# # ps01 · The optimal discriminator and the Jensen–Shannon divergence
+#
+# This problem set goes with [notebook 02 · the optimal discriminator](../notebooks/02_optimal_discriminator.ipynb)
+# and [notebook 03 · the Jensen–Shannon divergence](../notebooks/03_js_divergence.ipynb). You will
+# derive the optimal discriminator (the syllabus's Problem 1), implement it and the JSD, compute the
+# value of the game at the optimum for one pair of distributions, and explain why a perfect
+# discriminator starves the generator.
+#
+# **Time:** about 40 minutes. **Points:** 10.
+#
+# **How it works.** Write your answer where you see `# YOUR CODE HERE` or `...`, then run the
+# `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
+# are advisory: more tests, hidden from you, run when your work is graded. Questions marked
+# *graded by hand* have no automatic check. `check_all()` at the end sums everything up.
+
+# %%
+import math
+
+import torch
+
+from course_lib import seed_everything
+from course_lib.grading import (
+    ChoiceTest,
+    FunctionTest,
+    RangeTest,
+    SymbolicTest,
+    check,
+    check_all,
+    public_tests,
+    skip_if_unfinished,
+)
+
+rng = seed_everything(0)
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1
+# points: 1
+
+# %% [markdown]
+# ## q1 · The optimal discriminator, as a formula (1 point, symbolic)
+#
+# Fix the generator. At a point $x$ write $p = p(x)$ for the data density and $p_G = p_G(x)$ for
+# the generator's density, both positive. Which value $D^*(x)$ maximises
+# $p \log D + p_G \log(1 - D)$ over $D \in (0, 1)$? Write it as a formula in `p` and `p_G`, in a
+# string: for example `"p * p_G / (1 + p)"`. You may use `+ - * / **`, numbers, `exp` and `log`.
+# Any form that is equal for all positive `p` and `p_G` is right.
+
+# %%
+d_star_formula = "1 / (1 + p_G / p)"  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests(
+    "q1",
+    SymbolicTest("d_star_formula", symbols={"p": "positive", "p_G": "positive"}, title="d_star_formula is a formula in p and p_G"),
+)
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import SymbolicTest, hidden_tests
+
+_symbols_q1 = {"p": "positive", "p_G": "positive"}
+hidden_tests("q1", SymbolicTest("d_star_formula", symbols=_symbols_q1, expected="p / (p + p_G)", title="d_star_formula is the maximiser"))
+
+# %%
+check("q1")
+
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q2
+# points: 3
+# manual: true
+
+# %% [markdown]
+# ## q2 · Prove it (3 points, graded by hand)
+#
+# Prove that for a fixed generator the discriminator maximising
+# $V(D, G) = \mathbb E_{x \sim p}[\log D(x)] + \mathbb E_{\tilde x \sim p_G}[\log(1 - D(\tilde x))]$ is
+# $D^*(x) = p(x) / (p(x) + p_G(x))$. Your proof should (a) say why $V$ can be maximised one point
+# at a time, (b) show that the stationary point is the maximum, and (c) treat the points where
+# $p(x) = 0$ or $p_G(x) = 0$. A few lines each are enough.
+
+# %% [markdown] tags=["solution"]
+# **(a) Pointwise.** Writing both expectations as integrals over $x$,
+# $V(D, G) = \int \big[p(x)\log D(x) + p_G(x)\log(1 - D(x))\big]\,dx$. An unrestricted discriminator chooses
+# each value $D(x)$ independently, and the integrand at $x$ depends on $D(x)$ alone; so $V$ is largest
+# when every integrand is, and we maximise $f(y) = a\log y + b\log(1 - y)$ on $(0, 1)$ with $a = p(x)$, $b = p_G(x)$.
+#
+# **(b) Maximum.** For $a, b > 0$: $f'(y) = a/y - b/(1 - y)$ vanishes only at $y = a/(a + b)$, and
+# $f''(y) = -a/y^2 - b/(1 - y)^2 < 0$, so $f$ is strictly concave and this stationary point is its
+# unique global maximum. (Also $f \to -\infty$ at both ends.)
+#
+# **(c) Edge cases.** If $a > 0 = b$, $f = a\log y$ increases on $(0, 1)$ and its supremum is at $y \to 1 = a/(a + b)$.
+# If $a = 0 < b$, $f = b\log(1 - y)$ decreases and is largest at $y \to 0 = a/(a + b)$. If $a = b = 0$, $f \equiv 0$
+# and any value is optimal; those points carry no mass under $p$ or $p_G$, so they do not affect $V$
+# (the convention $D^* = \tfrac12$ is as good as any). Hence $D^* = p/(p + p_G)$ wherever $p + p_G > 0$.
+
+# %% [markdown] tags=["rubric"]
+# - (1 pt) (a): V written as one integral over x, and the argument that each D(x) can be chosen separately, so the integrand is maximised pointwise.
+# - (1 pt) (b): the derivative set to zero giving a / (a + b), and concavity (second derivative negative, or an equivalent argument) showing it is the maximum.
+# - (1 pt) (c): the three edge cases p = 0, p_G = 0 and both zero, with the right optimal values (0, 1, anything).
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q3
+# points: 2
+
+# %% [markdown]
+# ## q3 · D* from density values (2 points)
+#
+# Implement `optimal_d(p_x, p_gen_x)`. Its arguments are the two densities evaluated at the same
+# $B$ points: float tensors of shape `(B,)`, non-negative. Return $D^*$ at those points, a float
+# tensor of shape `(B,)`: $p / (p + p_G)$, and **exactly 0.5 where both densities are 0** (any value is
+# optimal there; the course uses 1/2). Avoid dividing 0 by 0: the result must contain no NaN.
+#
+# *Checked against the library's `optimal_discriminator_from_densities` on inputs the grader picks,
+# including zeros in either or both densities, relative tolerance 1e-5.*
+
+# %%
+def optimal_d(p_x: torch.Tensor, p_gen_x: torch.Tensor) -> torch.Tensor:
+    """D* at B points. p_x, p_gen_x: (B,) non-negative floats. Returns (B,) in [0, 1]."""
+    # BEGIN SOLUTION
+    total = p_x + p_gen_x  # (B,)
+    safe_total = torch.where(total > 0, total, torch.ones_like(total))  # no 0 / 0
+    return torch.where(total > 0, p_x / safe_total, torch.full_like(total, 0.5))
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+from course_lib.gan.discriminators import optimal_discriminator_from_densities
+
+public_tests(
+    "q3",
+    FunctionTest(
+        "optimal_d",
+        reference=optimal_discriminator_from_densities,
+        inputs=[(torch.tensor([0.3, 0.2, 1.0]), torch.tensor([0.1, 0.2, 3.0]))],
+        title="optimal_d where both densities are positive",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+import torch
+
+from course_lib.gan.discriminators import optimal_discriminator_from_densities
+from course_lib.grading import FunctionTest, hidden_tests
+
+_rng_q3 = torch.Generator().manual_seed(3)
+_zeros = (torch.tensor([0.0, 0.4, 0.0, 0.2]), torch.tensor([0.5, 0.0, 0.0, 0.2]))
+_random = (torch.rand(100, generator=_rng_q3), torch.rand(100, generator=_rng_q3))
+_tiny = (torch.tensor([1e-30, 0.0, 1e-30]), torch.tensor([1e-30, 1e-30, 0.0]))
+hidden_tests(
+    "q3",
+    FunctionTest(
+        "optimal_d", reference=optimal_discriminator_from_densities, inputs=[_zeros], title="optimal_d where one or both densities are 0"
+    ),
+    FunctionTest(
+        "optimal_d", reference=optimal_discriminator_from_densities, inputs=[_random, _tiny], title="optimal_d on random and tiny densities"
+    ),
+)
+
+# %%
+check("q3")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# Your `optimal_d` should agree with the library's `optimal_discriminator` (which works from
+# log-densities) wherever the densities do not underflow. For two unit Gaussians $\mu$ apart, both
+# should equal $\sigma(\mu^2/2 - \mu x)$:
+
+# %%
+from course_lib.gan.distributions import Gaussian
+
+with skip_if_unfinished("q3"):
+    x, mu = torch.linspace(-4, 4, 81, dtype=torch.float64), 1.5
+    yours = optimal_d(Gaussian(0, 1).pdf(x), Gaussian(mu, 1).pdf(x))
+    print(f"largest |optimal_d - sigmoid(mu^2/2 - mu x)| < 1e-12: {bool((yours - torch.sigmoid(mu**2 / 2 - mu * x)).abs().max() < 1e-12)}")
+
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 2
+
+# %% [markdown]
+# ## q4 · The Jensen–Shannon divergence (2 points)
+#
+# Implement `jsd(p, q)` for two discrete distributions over the same $K$ outcomes, given as float64
+# tensors of shape `(K,)`, non-negative, each summing to 1:
+#
+# $$
+# \mathrm{JSD}(p, q) = \tfrac12 \sum_k p_k \log\frac{p_k}{m_k} + \tfrac12 \sum_k q_k \log\frac{q_k}{m_k}, \qquad m = \tfrac12(p + q),
+# $$
+#
+# in nats (natural log), with $0 \log 0 = 0$: skip the terms where $p_k = 0$ (or $q_k = 0$).
+# **Return a Python `float`** (use `float(...)`).
+#
+# *Checked against the library's `js_divergence` on inputs the grader picks, including disjoint
+# supports and zeros, relative tolerance 1e-5.*
+
+# %%
+def jsd(p: torch.Tensor, q: torch.Tensor) -> float:
+    """JSD(p, q) in nats. p, q: (K,) probabilities. Returns a Python float in [0, log 2]."""
+    # BEGIN SOLUTION
+    m = 0.5 * (p + q)  # (K,), positive wherever p or q is
+
+    def kl_to_m(a: torch.Tensor) -> torch.Tensor:
+        support = a > 0  # 0 log 0 = 0
+        return (a[support] * torch.log(a[support] / m[support])).sum()
+
+    return float(0.5 * kl_to_m(p) + 0.5 * kl_to_m(q))
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+from course_lib.gan.divergences import js_divergence
+
+public_tests(
+    "q4",
+    FunctionTest(
+        "jsd",
+        reference=js_divergence,
+        inputs=[(torch.tensor([0.5, 0.5], dtype=torch.float64), torch.tensor([0.9, 0.1], dtype=torch.float64))],
+        title="jsd on two coins",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+import torch
+
+from course_lib.gan.divergences import js_divergence
+from course_lib.grading import FunctionTest, hidden_tests
+
+_rng_q4 = torch.Generator().manual_seed(4)
+
+
+def _random_distribution(k: int) -> torch.Tensor:
+    weights = torch.rand(k, generator=_rng_q4, dtype=torch.float64)
+    return weights / weights.sum()
+
+
+_disjoint = (torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=torch.float64), torch.tensor([0.0, 0.0, 0.3, 0.7], dtype=torch.float64))
+_same = (torch.tensor([0.2, 0.0, 0.8], dtype=torch.float64), torch.tensor([0.2, 0.0, 0.8], dtype=torch.float64))
+hidden_tests(
+    "q4",
+    FunctionTest("jsd", reference=js_divergence, inputs=[_disjoint, _same], title="jsd on disjoint and equal distributions, with zeros"),
+    FunctionTest(
+        "jsd", reference=js_divergence, inputs=[(_random_distribution(k), _random_distribution(k)) for k in (3, 10, 100)], title="jsd on random distributions"
+    ),
+)
+
+# %%
+check("q4")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 1
+
+# %% [markdown]
+# ## q5 · The value at the optimum (1 point)
+#
+# The data are uniform on $[0, 2]$ and the generator is uniform on $[1, 2]$. With the optimal
+# discriminator, what is the value $V(G, D^*) = \mathbb E_{x \sim p}[\log D^*(x)] + \mathbb E_{\tilde x \sim p_G}[\log(1 - D^*(\tilde x))]$?
+# Work it out by hand (where is $D^* = 1$? what is it on $[1, 2]$?), and assign a Python `float` to
+# `value_at_optimum`, to at least four significant digits (relative tolerance 1e-4).
+
+# %%
+value_at_optimum = 0.5 * math.log(1 / 3) + math.log(2 / 3)  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests(
+    "q5",
+    RangeTest(
+        "value_at_optimum", low=-math.log(4), high=0.0, why="V(G, D*) = 2 JSD - log 4 and 0 <= JSD <= log 2", title="value_at_optimum is a float in [-log 4, 0]"
+    ),
+)
+
+# %% tags=["hidden-tests"]
+from course_lib.gan.discriminators import optimal_value
+from course_lib.gan.distributions import Uniform
+from course_lib.grading import ValueTest, hidden_tests
+
+hidden_tests(
+    "q5",
+    ValueTest("value_at_optimum", expected=optimal_value(Uniform(0, 2), Uniform(1, 2)), rtol=1e-4, title="value_at_optimum is V(G, D*) for this pair"),
+)
+
+# %%
+check("q5")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q6
+# points: 1
+
+# %% [markdown]
+# ## q6 · Why does the generator stop learning? (1 point, single choice)
+#
+# The data are uniform on $[0, 1]$ and the generator's samples are uniform on $[3, 4]$. The
+# discriminator is optimal. Why does the generator's gradient vanish?
+#
+# * **A.** The JSD is undefined for disjoint supports, so its gradient is too.
+# * **B.** $D^*$ is exactly 0 on and around every generated sample, so moving the samples a little does not change $\log(1 - D^*)$; equivalently the JSD stays at $\log 2$ for every small move.
+# * **C.** $\mathrm{KL}(p \,\|\, p_G)$ is infinite, and an infinite loss has zero gradient.
+# * **D.** The learning rate is too small; a larger one would restore the gradient.
+#
+# Assign one letter, as a string, to `answer_q6`.
+
+# %%
+answer_q6 = "B"  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q6", ChoiceTest("answer_q6", options=("A", "B", "C", "D"), title="answer_q6 is one of the options"))
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import ChoiceTest, hidden_tests
+
+hidden_tests("q6", ChoiceTest("answer_q6", options=("A", "B", "C", "D"), correct="B", title="answer_q6 is right"))
+
+# %%
+check("q6")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Summary of your checks
+#
+# Run this last. Question q2 is graded by hand.
+
+# %%
+check_all()
