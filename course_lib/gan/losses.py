@@ -91,3 +91,112 @@ GENERATOR_LOSSES = {
     "saturating": saturating_generator_loss,
     "non-saturating": non_saturating_generator_loss,
 }
+
+
+minimax_generator_loss = saturating_generator_loss
+"""The generator's loss in the minimax game, :math:`E_z[\\log(1 - D(G(z)))]`: the same function as
+``saturating_generator_loss`` under the name the Wasserstein and LSGAN notebooks use.
+
+Introduced in notebooks/04_perfect_vs_lipschitz.
+"""
+
+
+# ----------------------------------------------------------------------------- Wasserstein and least squares
+# These take raw *scores* f(x) (a critic, no sigmoid), shape (B,), where the losses above take logits.
+
+
+def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    r"""The critic's loss in WGAN: :math:`E_{\tilde x}[f(\tilde x)] - E_x[f(x)]`, minus the dual objective.
+
+    Over 1-Lipschitz f, :math:`\sup_f E_x[f(x)] - E_{\tilde x}[f(\tilde x)] = W_1(p, p_G)`
+    (Kantorovich–Rubinstein), so minus the critic's best loss estimates the Wasserstein-1 distance.
+
+    Args:
+        real_scores: (B,) critic scores f(x) on real samples.
+        fake_scores: (B',) critic scores on generated samples.
+
+    Example:
+        >>> float(wasserstein_critic_loss(torch.tensor([2.0, 4.0]), torch.tensor([0.0, 1.0])))
+        -2.5
+
+    Introduced in notebooks/04_perfect_vs_lipschitz.
+    """
+    _check_logits("real_scores", real_scores)
+    _check_logits("fake_scores", fake_scores)
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
+    r"""The generator's loss in WGAN: :math:`-E_z[f(G(z))]`. Its gradient in x is :math:`-\nabla f`, of norm at most K.
+
+    Example:
+        >>> float(wasserstein_generator_loss(torch.tensor([1.0, 3.0])))
+        -2.0
+
+    Introduced in notebooks/04_perfect_vs_lipschitz.
+    """
+    _check_logits("fake_scores", fake_scores)
+    return -fake_scores.mean()
+
+
+LSGAN_LABELS = (-1.0, 1.0, 0.0)
+"""(a, b, c) of Mao et al. (2017): fake label a, real label b, and the score c the generator aims for.
+With b - c = 1 and b - a = 2, the generator minimises half a Pearson chi-squared divergence."""
+
+
+def least_squares_discriminator_loss(real_scores: Tensor, fake_scores: Tensor, a: float = -1.0, b: float = 1.0) -> Tensor:
+    r"""LSGAN's discriminator loss :math:`\tfrac12 E_x[(D(x) - b)^2] + \tfrac12 E_{\tilde x}[(D(\tilde x) - a)^2]`.
+
+    D is a real-valued score (no sigmoid). For fixed densities its pointwise minimiser is
+    :math:`D^*(x) = (b\,p(x) + a\,p_G(x)) / (p(x) + p_G(x))` (see ``least_squares_optimal_discriminator``).
+
+    Example:
+        >>> float(least_squares_discriminator_loss(torch.ones(3), -torch.ones(3)))  # a perfect D
+        0.0
+
+    Introduced in notebooks/05_lipschitz_constraints.
+    """
+    _check_logits("real_scores", real_scores)
+    _check_logits("fake_scores", fake_scores)
+    return 0.5 * ((real_scores - b) ** 2).mean() + 0.5 * ((fake_scores - a) ** 2).mean()
+
+
+def least_squares_generator_loss(fake_scores: Tensor, c: float = 0.0) -> Tensor:
+    r"""LSGAN's generator loss :math:`\tfrac12 E_z[(D(G(z)) - c)^2]`.
+
+    It does not saturate: its gradient in the score, :math:`D - c`, grows the further the fakes are
+    from where the generator wants them. (The popular (a, b, c) = (0, 1, 1) setting is also fine.)
+
+    Example:
+        >>> float(least_squares_generator_loss(torch.tensor([-1.0, 1.0])))
+        0.5
+
+    Introduced in notebooks/05_lipschitz_constraints.
+    """
+    _check_logits("fake_scores", fake_scores)
+    return 0.5 * ((fake_scores - c) ** 2).mean()
+
+
+def least_squares_optimal_discriminator(p_x: Tensor, p_gen_x: Tensor, a: float = -1.0, b: float = 1.0) -> Tensor:
+    r"""LSGAN's optimal discriminator :math:`D^*(x) = \frac{b\,p(x) + a\,p_G(x)}{p(x) + p_G(x)}`, from density values.
+
+    Pointwise, :math:`\tfrac12 p (D - b)^2 + \tfrac12 p_G (D - a)^2` is a parabola in D with its
+    minimum at this weighted average of the labels. Where both densities are 0 it returns (a + b) / 2.
+
+    Args:
+        p_x, p_gen_x: (N,) non-negative float tensors, the densities at N points.
+
+    Example:
+        >>> least_squares_optimal_discriminator(torch.tensor([1.0, 0.0, 0.5]), torch.tensor([0.0, 1.0, 0.5]))
+        tensor([ 1., -1.,  0.])
+
+    Introduced in notebooks/05_lipschitz_constraints.
+    """
+    for name, values in (("p_x", p_x), ("p_gen_x", p_gen_x)):
+        if not isinstance(values, Tensor) or not values.is_floating_point() or (values < 0).any():
+            raise ValueError(f"`{name}` must be a float tensor of density values, all >= 0")
+    if p_x.shape != p_gen_x.shape:
+        raise ValueError(f"`p_x` and `p_gen_x` must have the same shape (got {tuple(p_x.shape)} and {tuple(p_gen_x.shape)})")
+    total = p_x + p_gen_x
+    safe = torch.where(total > 0, total, torch.ones_like(total))
+    return torch.where(total > 0, (b * p_x + a * p_gen_x) / safe, torch.full_like(total, 0.5 * (a + b)))

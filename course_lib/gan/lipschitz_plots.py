@@ -1,0 +1,181 @@
+"""Figures for notebooks 04 and 05: the perfect discriminator against a Lipschitz critic, and the constraints.
+
+Colours follow ``course_lib.plotting``: real blue, generated orange, the perfect discriminator D*
+red, a Lipschitz critic green. Each function returns its figure.
+
+Introduced in notebooks/04_perfect_vs_lipschitz.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from course_lib.gan.critics import CriticHistory, generator_pushes_1d, optimal_critic_on_grid, with_instance_noise
+from course_lib.gan.discriminators import optimal_discriminator
+from course_lib.gan.distributions import Distribution1D, GaussianRing
+from course_lib.plotting import COLORS, style
+
+VARIANT_NAMES = {"plain": "no constraint", "clip": "weight clipping", "gp": "gradient penalty", "sn": "spectral norm"}
+# Critic variants: green for the penalty (the syllabus's Lipschitz critic), purple and grey for the others,
+# and brown for spectral norm, since red means the perfect discriminator D* in this course.
+VARIANT_COLORS = {"plain": COLORS["neutral"], "clip": COLORS["discriminator"], "gp": COLORS["critic"], "sn": "#8c564b"}
+
+
+def _samples_and_densities(ax: Axes, p_data: Distribution1D, p_gen: Distribution1D, x_real: np.ndarray, x_fake: np.ndarray, grid: np.ndarray) -> None:
+    """Densities as thin lines, samples as a strip of dots just below zero: the picture both figures share."""
+    x = torch.from_numpy(grid)
+    ax.plot(grid, p_data.pdf(x).numpy(), linewidth=1, alpha=0.7, label="real density p", **style("real"))
+    ax.plot(grid, p_gen.pdf(x).numpy(), linewidth=1, alpha=0.7, label="generated density $p_G$", **style("generated"))
+    ax.plot(x_real, np.full_like(x_real, -0.06), "|", markersize=9, color=COLORS["real"], label="real samples")
+    ax.plot(x_fake, np.full_like(x_fake, -0.06), "|", markersize=9, color=COLORS["generated"], label="generated samples")
+    ax.axhline(0, color=COLORS["neutral"], linewidth=0.5)
+
+
+def plot_perfect_discriminator(
+    p_data: Distribution1D, p_gen: Distribution1D, x_real: np.ndarray, x_fake: np.ndarray, xlim: tuple[float, float] = (-5.0, 5.0)
+) -> Figure:
+    """The syllabus's Figure 1: real (blue) and generated (orange) samples, and D* = p / (p + p_G) (red).
+
+    D* is essentially 0, and flat, on every generated sample: the generator has no slope to follow.
+
+    Args:
+        p_data, p_gen: the two 1D distributions.
+        x_real, x_fake: (n,) samples of each, drawn as dots.
+    """
+    grid = np.linspace(*xlim, 801)
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    _samples_and_densities(ax, p_data, p_gen, x_real, x_fake, grid)
+    with torch.no_grad():
+        d_star = optimal_discriminator(p_data, p_gen)(torch.from_numpy(grid)).numpy()
+    ax.plot(grid, d_star, linewidth=2.2, label="perfect discriminator D*(x)", **style("perfect"))
+    ax.set(xlabel="x", ylabel="D(x)  /  density", xlim=xlim, ylim=(-0.12, 1.12))
+    ax.set_title("Figure 1. The perfect discriminator is flat (= 0) where the generator's samples are")
+    ax.legend(loc="center left", fontsize=8)
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.9)
+    return fig
+
+
+def plot_lipschitz_critic(
+    p_data: Distribution1D, p_gen: Distribution1D, x_real: np.ndarray, x_fake: np.ndarray, K: float = 1.0, xlim: tuple[float, float] = (-5.0, 5.0)
+) -> Figure:
+    """The syllabus's Figure 2: the same samples, and the optimal K-Lipschitz critic f (green), with its own axis.
+
+    f rises with slope K from the generated samples to the real ones: following it moves the
+    generated samples towards the data.
+    """
+    grid = np.linspace(*xlim, 801)
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    _samples_and_densities(ax, p_data, p_gen, x_real, x_fake, grid)
+    ax.set(xlabel="x", ylabel="density", xlim=xlim, ylim=(-0.12, 1.12))
+    critic_ax = ax.twinx()
+    f, w1 = optimal_critic_on_grid(p_data, p_gen, grid, K)
+    critic_ax.plot(grid, f, linewidth=2.2, label=f"{K:g}-Lipschitz critic f(x)", **style("critic"))
+    critic_ax.set_ylabel("critic f(x)", color=COLORS["critic"])
+    critic_ax.spines["right"].set_visible(True)
+    critic_ax.grid(False)
+    for x0 in np.quantile(x_fake, [0.1, 0.5, 0.9]):  # the direction the critic tells each generated sample to move
+        critic_ax.annotate("", xy=(x0 + 0.9, np.interp(x0 + 0.9, grid, f)), xytext=(x0, np.interp(x0, grid, f)),
+                           arrowprops={"arrowstyle": "->", "color": COLORS["generated"], "linewidth": 1.5})
+    ax.set_title(f"Figure 2. A Lipschitz critic has slope {K:g} on the generated samples: they can follow it")
+    handles = ax.get_legend_handles_labels()[0] + critic_ax.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper left", fontsize=8)
+    fig.subplots_adjust(left=0.1, right=0.88, bottom=0.15, top=0.9)
+    return fig
+
+
+def plot_generator_pushes(p_data: Distribution1D, p_gen: Distribution1D, x_fake: np.ndarray, K: float = 1.0) -> Figure:
+    """How hard each loss pushes each generated sample, |−d loss / dx|, on a log scale (from ``generator_pushes_1d``)."""
+    pushes = generator_pushes_1d(p_data, p_gen, x_fake, K)
+    order = np.argsort(x_fake)
+    fig, ax = plt.subplots(figsize=(6.4, 2.8))
+    kinds = {"minimax": ("perfect", "-", "D*, minimax loss log(1 − D)"), "non-saturating": ("perfect", "--", "D*, non-saturating loss −log D"),
+             "critic": ("critic", "-.", "critic, WGAN loss −f")}
+    for name, (role, linestyle, label) in kinds.items():
+        magnitude = np.maximum(np.abs(pushes[name][order]), 1e-30)
+        ax.plot(x_fake[order], magnitude, color=COLORS[role], linestyle=linestyle, linewidth=2, label=label)
+    ax.set(yscale="log", xlabel="generated sample x̃", ylabel="|push| = |d loss / d x̃|", ylim=(1e-30, 1e3))
+    ax.set_title("Under D*, the minimax loss barely pushes; the critic pushes with slope K")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.17, top=0.9)
+    return fig
+
+
+def plot_power_iteration(errors: dict[str, np.ndarray]) -> Figure:
+    """Relative error of the power iteration's sigma against the exact spectral norm, per iteration, one curve per matrix."""
+    fig, ax = plt.subplots(figsize=(5.0, 2.8))
+    for (name, error), role in zip(errors.items(), ["critic", "discriminator", "generated", "real"]):
+        ax.plot(np.arange(1, len(error) + 1), np.maximum(error, 1e-17), label=name, **style(role))
+    ax.set(yscale="log", xlabel="power iterations", ylabel="|σ_k − σ| / σ")
+    ax.set_title("Power iteration converges geometrically, at rate (σ₂/σ₁)²")
+    ax.legend(fontsize=8)
+    fig.subplots_adjust(left=0.16, right=0.97, bottom=0.17, top=0.9)
+    return fig
+
+
+def plot_instance_noise(p_data: Distribution1D, p_gen: Distribution1D, noise_stds: tuple[float, ...], xlim: tuple[float, float] = (-4.0, 4.0)) -> Figure:
+    """For each noise level: both densities after adding noise (blue, orange), and the resulting D* (red)."""
+    grid = np.linspace(*xlim, 401)
+    x = torch.from_numpy(grid)
+    fig, axes = plt.subplots(1, len(noise_stds), figsize=(2.6 * len(noise_stds), 2.7), sharey=True)
+    for ax, noise_std in zip(np.atleast_1d(axes), noise_stds):
+        noisy_data, noisy_gen = with_instance_noise(p_data, noise_std), with_instance_noise(p_gen, noise_std)
+        with torch.no_grad():
+            densities = noisy_data.pdf(x).numpy(), noisy_gen.pdf(x).numpy()
+            d_star = optimal_discriminator(noisy_data, noisy_gen)(x).numpy()
+        scale = 1.0 / max(d.max() for d in densities)  # densities scaled to height 1, to share D*'s axis
+        ax.plot(grid, densities[0] * scale, label="real (scaled)", **style("real"))
+        ax.plot(grid, densities[1] * scale, label="generated (scaled)", **style("generated"))
+        ax.plot(grid, d_star, linewidth=2, label="D*", **style("perfect"))
+        ax.set(title=f"noise std {noise_std:g}", xlabel="x", xlim=xlim, ylim=(-0.05, 1.1))
+    np.atleast_1d(axes)[0].set_ylabel("D*(x)  /  density")
+    np.atleast_1d(axes)[-1].legend(loc="center right", fontsize=7)
+    fig.suptitle("Instance noise blurs both densities until they overlap: D* gets a slope")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.8, wspace=0.08)
+    return fig
+
+
+def plot_critic_variants_1d(runs: dict[str, CriticHistory], p_data: Distribution1D) -> Figure:
+    """Side by side: the distance to the data during training (scipy's W1), the final critics, the final samples."""
+    fig, (ax_w, ax_f, ax_x) = plt.subplots(1, 3, figsize=(10.0, 3.0))
+    for variant, run in runs.items():
+        ax_w.plot(run.w1_steps, run.w1_samples, marker="o", markersize=3, color=VARIANT_COLORS[variant], label=VARIANT_NAMES[variant])
+    ax_w.set(xlabel="generator step", ylabel="W1(generated, real)", yscale="log", title="distance to the data")
+    ax_w.legend(fontsize=7)
+    grid = next(iter(runs.values())).grid[:, 0]
+    for variant, run in runs.items():
+        f = run.critic_grid - run.critic_grid[len(grid) // 2]
+        ax_f.plot(grid, f / max(np.abs(f).max(), 1e-12), color=VARIANT_COLORS[variant], label=VARIANT_NAMES[variant])
+    ax_f.set(xlabel="x", ylabel="f(x) / max |f|", title="final critics (rescaled)")
+    bins = np.linspace(grid[0], grid[-1], 61)
+    ax_x.plot(grid, p_data.pdf(torch.from_numpy(grid)).numpy(), linewidth=2.5, alpha=0.5, label="real p", **style("real"))
+    for variant, run in runs.items():
+        counts, _ = np.histogram(run.x_fake[:, 0], bins=bins)
+        ax_x.stairs(counts / (len(run.x_fake) * np.diff(bins)), bins, color=VARIANT_COLORS[variant], label=VARIANT_NAMES[variant])
+    ax_x.set(xlabel="x", ylabel="density", title="final generated samples")
+    fig.suptitle("WGAN in 1D with each constraint, same seed and same steps")
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.82, wspace=0.35)
+    return fig
+
+
+def plot_critic_variants_2d(runs: dict[str, CriticHistory], ring: GaussianRing, extent: float = 2.5) -> Figure:
+    """Side by side in 2D: the sliced W1 during training, then each variant's final samples on the real ones."""
+    real = ring.sample(400, generator=torch.Generator().manual_seed(2)).numpy()
+    fig, axes = plt.subplots(1, len(runs) + 1, figsize=(2.3 * (len(runs) + 1), 2.6))
+    for variant, run in runs.items():
+        axes[0].plot(run.w1_steps, run.w1_samples, marker="o", markersize=3, color=VARIANT_COLORS[variant], label=VARIANT_NAMES[variant])
+    axes[0].set(xlabel="generator step", ylabel="sliced W1", yscale="log", title="distance to the data")
+    axes[0].legend(fontsize=6)
+    for ax, (variant, run) in zip(axes[1:], runs.items()):
+        ax.scatter(*real.T, s=2, color=COLORS["real"])
+        ax.scatter(*run.x_fake.T, s=2, color=COLORS["generated"])
+        modes = ring.modes_covered(torch.from_numpy(run.x_fake))
+        ax.set(title=f"{VARIANT_NAMES[variant]}\n{modes} of {ring.num_modes} modes", xlim=(-extent, extent), ylim=(-extent, extent), xticks=[], yticks=[])
+        ax.set_aspect("equal")
+        ax.grid(False)
+    fig.suptitle("WGAN in 2D: real (blue) and final generated (orange) samples per constraint")
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.76, wspace=0.3)
+    return fig

@@ -1,0 +1,248 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from course_lib.gan.lipschitz import (
+    apply_spectral_norm_,
+    clip_weights_,
+    conv_operator_norm,
+    empirical_lipschitz,
+    gradient_penalty,
+    layer_lipschitz_constants,
+    lipschitz_upper_bound,
+    spectral_norm,
+    weight_clipping_bound,
+)
+from course_lib.gan.networks import Discriminator
+
+
+# ----------------------------------------------------------------------------- spectral_norm
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (32, 16), (5, 40), (1, 7), (64, 3)])
+def test_spectral_norm_matches_torch_matrix_norm_given_enough_iterations(shape):
+    # Peer: torch.linalg.matrix_norm(W, 2), from an SVD. Power iteration converges like
+    # (sigma_2 / sigma_1)^(2k); 3000 float64 iterations reach 1e-4 even for close top singular values.
+    torch.manual_seed(sum(shape))
+    W = torch.randn(*shape, dtype=torch.float64)
+    sigma, u, v = spectral_norm(W, n_iters=3000)
+    assert abs(float(sigma) - float(torch.linalg.matrix_norm(W, 2))) < 1e-4
+    assert u.shape == (shape[0],) and v.shape == (shape[1],)
+    assert float(u.norm()) == pytest.approx(1.0) and float(v.norm()) == pytest.approx(1.0)
+
+
+def test_spectral_norm_with_the_same_u_and_v_equals_torch_spectral_norm_parametrization():
+    # Peer: torch.nn.utils.parametrizations.spectral_norm. In eval mode it skips the power
+    # iteration and returns W / (u . W v) from its stored u, v: given ours, it must agree to round-off.
+    torch.manual_seed(0)
+    layer = nn.utils.parametrizations.spectral_norm(nn.Linear(12, 20).double())
+    W = layer.parametrizations.weight.original.detach()
+    sigma, u, v = spectral_norm(W, n_iters=5)
+    layer.parametrizations.weight[0]._u.copy_(u)
+    layer.parametrizations.weight[0]._v.copy_(v)
+    layer.eval()
+    assert torch.allclose(W / sigma, layer.weight, rtol=0, atol=1e-14)
+
+
+def test_spectral_norm_gradient_is_u_v_transpose():
+    W = torch.randn(6, 4, dtype=torch.float64, requires_grad=True)
+    sigma, u, v = spectral_norm(W, n_iters=200)
+    sigma.backward()
+    assert torch.allclose(W.grad, torch.outer(u, v), atol=1e-12)
+
+
+def test_spectral_norm_of_a_conv_kernel_is_that_of_its_reshaped_matrix():
+    kernel = torch.randn(4, 3, 3, 3, dtype=torch.float64)
+    sigma, _, v = spectral_norm(kernel, n_iters=2000)
+    assert float(sigma) == pytest.approx(float(torch.linalg.matrix_norm(kernel.reshape(4, -1), 2)), abs=1e-6)
+    assert v.shape == (27,)
+
+
+def test_spectral_norm_starts_from_a_given_u_and_is_deterministic_without_one():
+    W = torch.randn(5, 5)
+    assert torch.equal(spectral_norm(W, 3)[0], spectral_norm(W, 3)[0])
+    top_u = torch.linalg.svd(W)[0][:, 0]
+    assert float(spectral_norm(W, 1, u=top_u)[0]) == pytest.approx(float(torch.linalg.matrix_norm(W, 2)), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"W": torch.ones(3)}, ValueError, r"at least 2 dimensions.*got shape \(3,\)"),
+        ({"W": torch.ones(3, 3, dtype=torch.int64)}, TypeError, "float torch tensor"),
+        ({"W": [[1.0]]}, TypeError, "float torch tensor"),
+        ({"W": torch.ones(3, 3), "n_iters": 0}, ValueError, "n_iters"),
+        ({"W": torch.ones(3, 2), "u": torch.ones(2)}, ValueError, r"shape \(3,\)"),
+        ({"W": torch.ones(3, 2), "u": torch.zeros(3)}, ValueError, "non-zero"),
+    ],
+)
+def test_spectral_norm_rejects_bad_inputs_with_a_message(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        spectral_norm(**kwargs)
+
+
+def test_spectral_normalisation_makes_every_layer_norm_one():
+    torch.manual_seed(0)
+    critic = apply_spectral_norm_(Discriminator(data_dim=2, hidden=16))
+    for _ in range(30):  # one power iteration per call, from the stored u
+        critic(torch.randn(4, 2))
+    assert lipschitz_upper_bound(critic) == pytest.approx(1.0, abs=1e-4)
+    assert empirical_lipschitz(critic, torch.randn(500, 2) * 3) <= 1.0 + 1e-4
+
+
+# ----------------------------------------------------------------------------- gradient_penalty
+
+
+def test_gradient_penalty_of_a_linear_critic_on_nchw_input_is_exactly_lambda_times_norm_minus_1_squared():
+    # f(x) = <w, x> has gradient w at every point, so the per-sample norm over C*H*W is ||w||_2.
+    # The common bug grad.norm(dim=1) takes norms over channels only and gives another number.
+    torch.manual_seed(0)
+    w = torch.randn(3, 5, 5, dtype=torch.float64)
+    critic = lambda x: (x * w).flatten(1).sum(1)
+    real, fake = torch.rand(8, 3, 5, 5, dtype=torch.float64), torch.rand(8, 3, 5, 5, dtype=torch.float64)
+    penalty = gradient_penalty(critic, real, fake, lam=10.0)
+    expected = 10.0 * (w.norm() - 1) ** 2
+    assert float(penalty) == pytest.approx(float(expected), rel=1e-12)
+    channel_norm_bug = 10.0 * ((w.expand(8, 3, 5, 5).norm(dim=1) - 1) ** 2).mean()
+    assert abs(float(channel_norm_bug) - float(expected)) > 1.0
+
+
+def test_gradient_penalty_matches_a_reference_written_from_the_paper():
+    # Peer: WGAN-GP's penalty written out (Gulrajani et al., Algorithm 1), with the same alpha.
+    torch.manual_seed(0)
+    critic = Discriminator(data_dim=3, hidden=8).double()
+    real, fake = torch.randn(16, 3, dtype=torch.float64), torch.randn(16, 3, dtype=torch.float64)
+    ours = gradient_penalty(critic, real, fake, lam=5.0, generator=torch.Generator().manual_seed(7))
+    alpha = torch.rand(16, 1, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
+    reference = 5.0 * ((grad.view(16, -1).norm(2, dim=1) - 1) ** 2).mean()
+    assert float(ours.detach()) == pytest.approx(float(reference), rel=1e-12)
+
+
+def test_gradient_penalty_is_differentiable_in_the_critic_weights():
+    critic = Discriminator(data_dim=2, hidden=8)
+    gradient_penalty(critic, torch.randn(4, 2), torch.randn(4, 2)).backward()
+    weights = [p for name, p in critic.named_parameters() if name.endswith("weight")]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in weights)
+    assert critic.net[-1].bias.grad is None  # the input gradient never sees the last bias
+
+
+def test_gradient_penalty_accepts_critics_returning_b_by_1():
+    w = torch.tensor([0.6, 0.8])  # norm 1: no penalty
+    assert float(gradient_penalty(lambda x: (x @ w).unsqueeze(1), torch.zeros(3, 2), torch.ones(3, 2))) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "real, fake, lam, message",
+    [
+        (torch.zeros(4, 2), torch.zeros(3, 2), 10.0, r"same shape.*\(4, 2\).*\(3, 2\)"),
+        (torch.zeros(4), torch.zeros(4), 10.0, r"shape \(B, \.\.\.\)"),
+        (torch.zeros(4, 2), torch.zeros(4, 2), -1.0, "non-negative"),
+    ],
+)
+def test_gradient_penalty_rejects_bad_inputs(real, fake, lam, message):
+    with pytest.raises(ValueError, match=message):
+        gradient_penalty(lambda x: x.sum(1), real, fake, lam=lam)
+
+
+# ----------------------------------------------------------------------------- clipping and bounds
+
+
+def test_clip_weights_puts_every_parameter_in_the_interval():
+    net = Discriminator(data_dim=2, hidden=16)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(100)
+    clip_weights_(net, 0.05)
+    assert all(bool((p.abs() <= torch.tensor(0.05)).all()) for p in net.parameters())  # 0.05 as float32
+
+
+@pytest.mark.parametrize("c", [0.0, -1.0, math.inf])
+def test_clip_weights_rejects_a_non_positive_c(c):
+    with pytest.raises(ValueError, match="positive number"):
+        clip_weights_(nn.Linear(2, 2), c)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Discriminator(data_dim=2, hidden=16),
+        lambda: nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1)),
+        lambda: nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.Linear(8, 1)),
+    ],
+)
+def test_lipschitz_upper_bound_is_at_least_the_measured_largest_gradient_norm(seed, build):
+    torch.manual_seed(seed)
+    net = build()
+    in_dim = next(m for m in net.modules() if isinstance(m, nn.Linear)).in_features
+    measured = empirical_lipschitz(lambda x: net(x).reshape(len(x)), torch.randn(2000, in_dim) * 3)
+    assert lipschitz_upper_bound(net) >= measured
+
+
+def test_lipschitz_upper_bound_is_exact_for_one_linear_layer():
+    layer = nn.Linear(5, 1)
+    assert lipschitz_upper_bound(layer) == pytest.approx(empirical_lipschitz(lambda x: layer(x)[:, 0], torch.randn(3, 5)), rel=1e-5)
+
+
+def test_the_bias_does_not_change_the_bound_or_the_slope():
+    torch.manual_seed(0)
+    net = Discriminator(data_dim=1, hidden=8)
+    bound = lipschitz_upper_bound(net)
+    with torch.no_grad():
+        net.net[-1].bias.add_(50.0)
+    assert lipschitz_upper_bound(net) == bound
+
+
+def test_layer_constants_name_each_layer():
+    net = nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1))
+    names = [name for name, _ in layer_lipschitz_constants(net)]
+    assert names == ["0", "1", "2"]
+
+
+def test_lipschitz_upper_bound_refuses_a_convolution_and_points_to_the_operator_norm():
+    with pytest.raises(ValueError, match=r"layer '0' is a convolution.*conv_operator_norm"):
+        lipschitz_upper_bound(nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU()))
+
+
+def test_lipschitz_upper_bound_refuses_a_layer_it_cannot_bound():
+    with pytest.raises(ValueError, match=r"cannot bound layer '1' \(BatchNorm1d\)"):
+        lipschitz_upper_bound(nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2)))
+
+
+def test_weight_clipping_bound_is_reached_by_the_all_c_matrix_and_grows_with_width():
+    c = 0.1
+    net = nn.Sequential(nn.Linear(4, 6, bias=False))
+    nn.init.constant_(net[0].weight, c)
+    assert weight_clipping_bound(net, c) == pytest.approx(lipschitz_upper_bound(net), rel=1e-6)  # float32 weights
+    narrow, wide = (weight_clipping_bound(Discriminator(1, hidden=h), c) for h in (16, 64))
+    assert wide == pytest.approx(16 * narrow)  # c sqrt(h) * c h * c sqrt(h) = c^3 h^2: 4x the width, 16x the K
+
+
+def test_weight_clipping_bound_covers_any_clipped_network():
+    torch.manual_seed(0)
+    net = clip_weights_(Discriminator(data_dim=2, hidden=16), 0.01)
+    assert weight_clipping_bound(net, 0.01) >= lipschitz_upper_bound(net)
+
+
+def test_conv_operator_norm_matches_the_explicit_matrix_and_exceeds_the_reshaped_kernel_norm():
+    # Peer: the convolution written out as a (H*W, H*W) matrix, one column per basis image, and its SVD.
+    torch.manual_seed(0)
+    conv = nn.Conv2d(1, 1, 3, padding=1, bias=False)
+    basis = torch.eye(36).reshape(36, 1, 6, 6)
+    with torch.no_grad():
+        matrix = conv(basis).reshape(36, 36).T  # column j = conv(e_j)
+    exact = float(torch.linalg.matrix_norm(matrix, 2))
+    assert conv_operator_norm(conv, (1, 6, 6), n_iters=500) == pytest.approx(exact, rel=1e-4)
+    nn.init.ones_(conv.weight)
+    assert conv_operator_norm(conv, (1, 16, 16)) > 2.5 * float(spectral_norm(conv.weight.detach(), 50)[0])
+
+
+def test_empirical_lipschitz_insists_on_one_output_per_point():
+    with pytest.raises(ValueError, match=r"one scalar per point, shape \(4,\)"):
+        empirical_lipschitz(lambda x: x, torch.randn(4, 2))
+    with pytest.raises(ValueError, match="batch of points"):
+        empirical_lipschitz(lambda x: x, torch.randn(4))
