@@ -17,6 +17,18 @@ class Chapter:
     title: str
     covers: str
     problem_set: str | None = None  # file stem in exercises/
+    time_budget: float = 2.0  # `course bench` allows this many floor notebooks' time
+
+
+def time_budget(notebook: str) -> float:
+    """The bench budget of a notebook, by file stem, in floors; notebooks outside the map get the default.
+
+    Example:
+        >>> time_budget("05_lipschitz_constraints"), time_budget("scratch")
+        (2.5, 2.0)
+    """
+    budgets = {chapter.notebook: chapter.time_budget for chapter in COURSE_MAP}
+    return budgets.get(notebook, Chapter.time_budget)
 
 
 COURSE_MAP = [
@@ -24,8 +36,8 @@ COURSE_MAP = [
     Chapter("01_gan_game", "The GAN game", "noise to G(z); the minimax value; alternating steps; saturating vs non-saturating losses; 1D and 2D GANs; step mode", "ps00_gan_game"),
     Chapter("02_optimal_discriminator", "The optimal discriminator", "Problem 1: D* = p / (p + p_G); a trained D against D*", "ps01_optimal_discriminator"),
     Chapter("03_js_divergence", "The Jensen–Shannon divergence", "V(G, D*) = 2 JSD − log 4; saturation at log 2; vanishing gradients", "ps01_optimal_discriminator"),
-    Chapter("04_perfect_vs_lipschitz", "Perfect vs Lipschitz discriminators", "the flat perfect D, the sloped Lipschitz critic; the Wasserstein dual", "ps02_lipschitz"),
-    Chapter("05_lipschitz_constraints", "Enforcing Lipschitz critics", "weight clipping, gradient penalty, spectral normalisation; Problem 2; LSGAN; instance noise", "ps02_lipschitz"),
+    Chapter("04_perfect_vs_lipschitz", "Perfect vs Lipschitz discriminators", "the flat perfect D, the sloped Lipschitz critic; the Wasserstein dual", "ps02_lipschitz", time_budget=2.5),
+    Chapter("05_lipschitz_constraints", "Enforcing Lipschitz critics", "weight clipping, gradient penalty, spectral normalisation; Problem 2; LSGAN; instance noise", "ps02_lipschitz", time_budget=2.5),  # trains several critics
     Chapter("06_fgsm", "Adversarial examples and FGSM", "threat models; Problem 3: ε·sign(g) and ε·g/‖g‖₂; FGSM and PGD on digits", "ps03_attacks"),
     Chapter("07_black_box_attacks", "Black-box attacks", "finite differences, random directions, transfer from a surrogate", "ps03_attacks"),
     Chapter("08_adversarial_training", "Adversarial training", "the robust loss; PGD training; its cost and clean-accuracy drop", "ps04_robustness"),

@@ -343,5 +343,6 @@ print(f"measured {empirical_lipschitz(clipped, grid_1d(-5, 5, 1001)):.4f}, guara
 # * LSGAN at its optimum minimises a Pearson $\chi^2$ divergence; instance noise blurs both densities
 #   so that $D^*$ has a slope.
 #
-# **Next:** [06 · adversarial examples and FGSM](06_fgsm.ipynb). Problem set:
-# [ps02 · Lipschitz critics](../exercises/ps02_lipschitz.ipynb).
+# This closes the GAN half of the course. **Next:** the adversarial-examples half, which starts with
+# 06 · adversarial examples and FGSM, in preparation (see the [course map](00_index.ipynb)).
+# Problem set: [ps02 · Lipschitz critics](../exercises/ps02_lipschitz.ipynb).

@@ -27,6 +27,18 @@ def test_table_flags_what_is_over_budget():
     assert any("sluggish" in line and "over 50 ms" in line for line in lines)
 
 
+def test_notebooks_that_train_several_models_get_their_own_budget():
+    report = {
+        "floor_seconds": 2.0,
+        "rounds": 1,
+        "notebooks": {name: {"seconds": 4.6, "ratio_to_floor": 2.3} for name in ("notebooks/01_gan_game.py", "notebooks/05_lipschitz_constraints.py")},
+        "widgets": {},
+    }
+    lines = format_table(report).splitlines()
+    assert any("01_gan_game" in line and "over 2.0x" in line for line in lines)
+    assert any("05_lipschitz_constraints" in line and line.endswith("2.5  ok") for line in lines)
+
+
 def test_bench_times_notebooks_against_the_floor_and_writes_json(tmp_path, monkeypatch, capsys):
     shutil.copy(ROOT / "jupytext.toml", tmp_path)
     (tmp_path / "tiny.py").write_text("# %%\nprint(1)\n")

@@ -22,7 +22,14 @@ def test_mixture_pdf_matches_the_weighted_sum_of_scipy_densities():
 
 def test_uniform_pdf_matches_scipy_inside_and_is_zero_outside():
     peer = stats.uniform(-1, 3).pdf(X.numpy())  # [-1, 2]
-    assert np.allclose(Uniform(-1, 2).pdf(X).numpy(), peer)
+    assert np.allclose(Uniform(-1, 2).pdf(X).numpy(), peer, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_every_density_keeps_the_dtype_it_is_given(dtype):
+    x = torch.linspace(-1, 1, 5, dtype=dtype)
+    for p in (Gaussian(0, 1), Uniform(-1, 2), Mixture([Uniform(-1, 0), Gaussian(1, 1)])):
+        assert p.log_prob(x).dtype == dtype and p.pdf(x).dtype == dtype, p
 
 
 def test_samples_have_the_distributions_moments():

@@ -91,9 +91,9 @@ class Uniform(Distribution1D):
             raise ValueError(f"`low` must be below `high` (got low={low!r}, high={high!r})")
 
     def log_prob(self, x: Tensor) -> Tensor:
+        x = x if x.is_floating_point() else x.to(torch.get_default_dtype())
         inside = (x >= self.low) & (x <= self.high)
-        log_density = torch.full_like(x, -math.log(self.high - self.low), dtype=torch.get_default_dtype())
-        return torch.where(inside, log_density, torch.full_like(log_density, -math.inf))
+        return torch.where(inside, -math.log(self.high - self.low), -math.inf).to(x.dtype)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """n samples as an (n, 1) float tensor."""

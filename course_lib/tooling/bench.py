@@ -19,13 +19,13 @@ import nbformat
 import numpy as np
 from tqdm.auto import tqdm
 
+from course_lib.course_map import time_budget
 from course_lib.tooling.notebooks import NotebookError, execute, find_pairs, read_source
 
 FLOOR_CELLS = [
     "import course_lib, torch\nimport matplotlib.pyplot as plt",
     "fig, ax = plt.subplots()\nax.plot([0, 1], [0, 1])\nplt.show()",
 ]
-NOTEBOOK_BUDGET = 2.0  # a notebook may take at most this many floors
 CALLBACK_BUDGET_MS = 50.0  # p95 of a widget callback
 
 
@@ -88,11 +88,12 @@ def format_table(report: dict) -> str:
         lines += [
             f"floor notebook: {report['floor_seconds']:.2f} s (median of {report['rounds']} rounds, kernel start and stop included)",
             "",
-            f"{'notebook':<44}{'seconds':>9}{'x floor':>9}  verdict",
+            f"{'notebook':<44}{'seconds':>9}{'x floor':>9}{'budget':>9}  verdict",
         ]
         for name, row in report["notebooks"].items():
-            verdict = "ok" if row["ratio_to_floor"] <= NOTEBOOK_BUDGET else f"over {NOTEBOOK_BUDGET}x"
-            lines.append(f"{name:<44}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}  {verdict}")
+            budget = time_budget(Path(name).stem)
+            verdict = "ok" if row["ratio_to_floor"] <= budget else f"over {budget}x"
+            lines.append(f"{name:<44}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}{budget:>9.1f}  {verdict}")
         lines.append("")
     lines.append(f"{'widget callback':<44}{'p50 ms':>9}{'p95 ms':>9}  verdict")
     for name, row in report["widgets"].items():
