@@ -34,6 +34,7 @@ from course_lib.gan.losses import (
     wasserstein_generator_loss,
 )
 from course_lib.gan.networks import Discriminator, Generator
+from course_lib.optim import Adam
 from course_lib.gan.training import Samples
 
 Tensor = torch.Tensor
@@ -312,7 +313,7 @@ def critic_for(variant: str, data_dim: int = 1, hidden: int = 32, sn_iters: int 
     return apply_spectral_norm_(critic, sn_iters) if variant == "sn" else critic
 
 
-def critic_step(critic: Discriminator, optimizer: torch.optim.Optimizer, x_real: Tensor, x_fake: Tensor, config: CriticConfig, rng: torch.Generator) -> float:
+def critic_step(critic: Discriminator, optimizer: Adam, x_real: Tensor, x_fake: Tensor, config: CriticConfig, rng: torch.Generator) -> float:
     """One critic step on the WGAN loss plus the variant's constraint. Returns the dual estimate E f(real) - E f(fake).
 
     "gp" adds ``gradient_penalty`` to the loss; "clip" clips the weights after the step; "sn"
@@ -365,8 +366,8 @@ def train_wgan(
     rng = rng if rng is not None else torch.Generator().manual_seed(0)
     if (config.variant == "sn") != any(hasattr(m, "parametrizations") for m in critic.modules()):
         raise ValueError(f"the critic does not match variant {config.variant!r}; build it with critic_for({config.variant!r}, data_dim)")
-    opt_c = torch.optim.Adam(critic.parameters(), lr=config.lr_critic, betas=config.betas, fused=True)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas, fused=True)
+    opt_c = Adam(critic.parameters(), lr=config.lr_critic, betas=config.betas)
+    opt_g = Adam(generator.parameters(), lr=config.lr_g, betas=config.betas)
     fixed = torch.Generator().manual_seed(1)
     z_shown, x_shown = generator.noise(config.num_shown, generator=fixed), data.sample(config.num_shown, generator=fixed)
     history = CriticHistory(config=config)

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from course_lib.gan.losses import GENERATOR_LOSSES, discriminator_loss, gan_value
 from course_lib.gan.networks import Discriminator, Generator
+from course_lib.optim import Adam
 
 Tensor = torch.Tensor
 
@@ -108,8 +109,8 @@ class GANTrainer:
             )
         self.generator, self.discriminator, self.data = generator, discriminator, data
         self.config, self.rng = config, rng
-        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas, fused=True)
-        self.opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas, fused=True)
+        self.opt_d = Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas)
+        self.opt_g = Adam(generator.parameters(), lr=config.lr_g, betas=config.betas)
         self.loss_g_fn = GENERATOR_LOSSES[config.generator_loss]
 
     def discriminator_step(self) -> float:

@@ -88,17 +88,17 @@ def format_table(report: dict) -> str:
         lines += [
             f"floor notebook: {report['floor_seconds']:.2f} s (median of {report['rounds']} rounds, kernel start and stop included)",
             "",
-            f"{'notebook':<44}{'seconds':>9}{'x floor':>9}{'budget':>9}  verdict",
+            f"{'notebook':<48}{'seconds':>9}{'x floor':>9}{'budget':>9}  verdict",
         ]
         for name, row in report["notebooks"].items():
             budget = time_budget(Path(name).stem)
             verdict = "ok" if row["ratio_to_floor"] <= budget else f"over {budget}x"
-            lines.append(f"{name:<44}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}{budget:>9.1f}  {verdict}")
+            lines.append(f"{name:<48}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}{budget:>9.1f}  {verdict}")
         lines.append("")
-    lines.append(f"{'widget callback':<44}{'p50 ms':>9}{'p95 ms':>9}  verdict")
+    lines.append(f"{'widget callback':<48}{'p50 ms':>9}{'p95 ms':>9}  verdict")
     for name, row in report["widgets"].items():
         verdict = "ok" if row["p95_ms"] < CALLBACK_BUDGET_MS else f"over {CALLBACK_BUDGET_MS:.0f} ms"
-        lines.append(f"{name:<44}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}  {verdict}")
+        lines.append(f"{name:<48}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}  {verdict}")
     return "\n".join(lines)
 
 
