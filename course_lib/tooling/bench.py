@@ -69,7 +69,7 @@ def bench_widgets(repeats: int) -> dict:
     import_all_explorers()
 
     results = {}
-    for name, factory in tqdm(BENCH_EXPLORERS.items(), desc="widgets", unit="widget"):
+    for name, factory in tqdm(sorted(BENCH_EXPLORERS.items()), desc="widgets", unit="widget"):
         explorer = factory()
         explorer.update()  # warm-up: the static background is drawn once, outside the timing
         timings = []
