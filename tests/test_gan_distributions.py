@@ -25,6 +25,14 @@ def test_uniform_pdf_matches_scipy_inside_and_is_zero_outside():
     assert np.allclose(Uniform(-1, 2).pdf(X).numpy(), peer, rtol=1e-12)
 
 
+def test_densities_take_numbers_lists_and_arrays_and_name_what_they_cannot():
+    p = Gaussian(0, 1)
+    assert torch.equal(p.pdf([0.0, 1.0]), p.pdf(torch.tensor([0.0, 1.0])))
+    assert p.pdf(np.array([0.5])).dtype == torch.float64 and p.pdf(0).shape == ()
+    with pytest.raises(TypeError, match="`x` must be a tensor of points.*got str"):
+        p.pdf("0.5")
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_every_density_keeps_the_dtype_it_is_given(dtype):
     x = torch.linspace(-1, 1, 5, dtype=dtype)

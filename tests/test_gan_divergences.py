@@ -48,9 +48,10 @@ def test_kl_divergence_matches_scipy_rel_entr(seed):
     assert kl_divergence(p, q) == pytest.approx(rel_entr(p, q).sum(), abs=1e-12)
 
 
-def test_torch_tensors_give_the_same_answer_as_numpy_arrays():
+def test_torch_tensors_and_lists_give_the_same_answer_as_numpy_arrays():
     p, q = random_distributions(0, size=10)
     assert js_divergence(torch.from_numpy(p), torch.from_numpy(q)) == pytest.approx(js_divergence(p, q), abs=1e-15)
+    assert js_divergence(list(p), tuple(q)) == js_divergence(p, q)
     assert kl_divergence(torch.from_numpy(p).float(), torch.from_numpy(q).float()) == pytest.approx(kl_divergence(p, q), abs=1e-6)
 
 
@@ -87,8 +88,8 @@ def test_equal_distributions_have_zero_divergence_and_zeros_count_nothing():
         (np.array([0.5, 0.5]), np.array([np.inf, 0.5]), ValueError, r"`q` contains inf at index 0"),
         (np.full((2, 2), 0.25), np.full((2, 2), 0.25), ValueError, r"`p` must be a non-empty 1-D array, shape \(K,\).*got shape \(2, 2\)"),
         (np.array([]), np.array([]), ValueError, r"`p` must be a non-empty 1-D array"),
-        ([0.5, 0.5], np.array([0.5, 0.5]), TypeError, r"`p` must be a 1-D NumPy array or torch tensor.*got list"),
-        (np.array([0.5, 0.5]), "0.5 0.5", TypeError, r"`q` must be a 1-D NumPy array or torch tensor.*got str"),
+        ([0.5, "half"], np.array([0.5, 0.5]), TypeError, r"`p` must be a list of numbers"),
+        (np.array([0.5, 0.5]), "0.5 0.5", TypeError, r"`q` must be a 1-D NumPy array, torch tensor or list.*got str"),
         (np.array([True, False]), np.array([0.5, 0.5]), ValueError, r"`p` must hold real probabilities"),
         (torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.5]), ValueError, r"`q` must sum to 1 \(got 1.5\)"),
     ],
@@ -168,7 +169,7 @@ def test_quadrature_rule_integrates_every_density_to_one():
 
 
 class Laplace(Distribution1D):
-    def log_prob(self, x):
+    def _log_prob(self, x):
         return -x.abs() - math.log(2)
 
 

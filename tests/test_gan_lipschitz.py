@@ -76,6 +76,7 @@ def test_spectral_norm_starts_from_a_given_u_and_is_deterministic_without_one():
         ({"W": torch.ones(3, 3), "n_iters": 0}, ValueError, "n_iters"),
         ({"W": torch.ones(3, 2), "u": torch.ones(2)}, ValueError, r"shape \(3,\)"),
         ({"W": torch.ones(3, 2), "u": torch.zeros(3)}, ValueError, "non-zero"),
+        ({"W": torch.tensor([[1.0, float("nan")], [0.0, 1.0]])}, ValueError, "`W` contains NaN or inf"),
     ],
 )
 def test_spectral_norm_rejects_bad_inputs_with_a_message(kwargs, error, message):
@@ -141,6 +142,7 @@ def test_gradient_penalty_accepts_critics_returning_b_by_1():
         (torch.zeros(4, 2), torch.zeros(3, 2), 10.0, r"same shape.*\(4, 2\).*\(3, 2\)"),
         (torch.zeros(4), torch.zeros(4), 10.0, r"shape \(B, \.\.\.\)"),
         (torch.zeros(4, 2), torch.zeros(4, 2), -1.0, "non-negative"),
+        (torch.zeros(4, 2), torch.full((4, 2), float("nan")), 10.0, "`fake` contains NaN"),
     ],
 )
 def test_gradient_penalty_rejects_bad_inputs(real, fake, lam, message):

@@ -36,15 +36,28 @@ def _count(n: int) -> int:
     return n
 
 
+def _as_points(x: Tensor | float | Sequence[float]) -> Tensor:
+    """``x`` as a float tensor; a clear error for what cannot be one."""
+    try:
+        x = torch.as_tensor(x)  # a tensor passes through; a NumPy float64 array stays float64
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"`x` must be a tensor of points, or a number, list or array of them (got {type(x).__name__})") from error
+    return x if x.is_floating_point() else x.to(torch.get_default_dtype())
+
+
 class Distribution1D:
-    """A density on the real line. Subclasses implement ``log_prob`` and ``sample``."""
+    """A density on the real line. Subclasses implement ``_log_prob`` (on a float tensor) and ``sample``."""
 
     def log_prob(self, x: Tensor) -> Tensor:
-        raise NotImplementedError
+        """log p(x), elementwise. x: a tensor of any shape (or a number, list or array). Returns the same shape."""
+        return self._log_prob(_as_points(x))
 
     def pdf(self, x: Tensor) -> Tensor:
-        """The density p(x), elementwise. x: any shape, float. Returns the same shape."""
+        """The density p(x), elementwise. x: a tensor of any shape (or a number, list or array). Returns the same shape."""
         return self.log_prob(x).exp()
+
+    def _log_prob(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         raise NotImplementedError
@@ -65,7 +78,7 @@ class Gaussian(Distribution1D):
         self.mean = _finite_float("mean", mean)
         self.std = _positive_float("std", std)
 
-    def log_prob(self, x: Tensor) -> Tensor:
+    def _log_prob(self, x: Tensor) -> Tensor:
         z = (x - self.mean) / self.std
         return -0.5 * z**2 - math.log(self.std) - 0.5 * math.log(2 * math.pi)
 
@@ -90,8 +103,7 @@ class Uniform(Distribution1D):
         if not self.low < self.high:
             raise ValueError(f"`low` must be below `high` (got low={low!r}, high={high!r})")
 
-    def log_prob(self, x: Tensor) -> Tensor:
-        x = x if x.is_floating_point() else x.to(torch.get_default_dtype())
+    def _log_prob(self, x: Tensor) -> Tensor:
         inside = (x >= self.low) & (x <= self.high)
         return torch.where(inside, -math.log(self.high - self.low), -math.inf).to(x.dtype)
 
@@ -129,7 +141,7 @@ class Mixture(Distribution1D):
             raise ValueError(f"`weights` must sum to 1 (got {sum(weights):.4g}); normalise them by their sum")
         self.components, self.weights = components, weights
 
-    def log_prob(self, x: Tensor) -> Tensor:
+    def _log_prob(self, x: Tensor) -> Tensor:
         terms = [c.log_prob(x) + math.log(w) for c, w in zip(self.components, self.weights) if w > 0]
         return torch.logsumexp(torch.stack(terms), dim=0)
 

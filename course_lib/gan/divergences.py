@@ -37,6 +37,11 @@ NODES_PER_PANEL = 16
 
 def _as_probabilities(name: str, p: ArrayLike) -> np.ndarray:
     """Check that ``p`` is a 1-D probability vector and return it as float64 NumPy. The one validation."""
+    if isinstance(p, (list, tuple)):  # a short list typed by hand is a fine distribution
+        try:
+            p = np.asarray(p, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"`{name}` must be a list of numbers, one probability per outcome (got {p!r:.60})") from None
     if isinstance(p, torch.Tensor):
         if p.is_complex() or p.dtype == torch.bool:
             raise ValueError(f"`{name}` must hold real probabilities (got a {p.dtype} tensor)")
@@ -49,8 +54,7 @@ def _as_probabilities(name: str, p: ArrayLike) -> np.ndarray:
         values = p.astype(np.float64)
     else:
         raise TypeError(
-            f"`{name}` must be a 1-D NumPy array or torch tensor of probabilities (got {type(p).__name__}); "
-            f"wrap a list with np.array(...)"
+            f"`{name}` must be a 1-D NumPy array, torch tensor or list of probabilities (got {type(p).__name__})"
         )
     if values.ndim != 1 or values.size == 0:
         raise ValueError(

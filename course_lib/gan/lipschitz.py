@@ -34,6 +34,8 @@ def _check_matrix(W: Tensor) -> None:
         raise TypeError(f"`W` must be a float torch tensor, a weight matrix of shape (m, n) (got {type(W).__name__})")
     if W.ndim < 2 or W.numel() == 0:
         raise ValueError(f"`W` must have at least 2 dimensions, (m, n) or a conv kernel (m, ...) (got shape {tuple(W.shape)})")
+    if not torch.isfinite(W).all():
+        raise ValueError("`W` contains NaN or inf; a weight matrix must be finite (did training diverge?)")
 
 
 def _check_count(name: str, value: int) -> None:
@@ -116,6 +118,8 @@ def gradient_penalty(
     for name, x in (("real", real), ("fake", fake)):
         if not isinstance(x, Tensor) or not x.is_floating_point() or x.ndim < 2:
             raise ValueError(f"`{name}` must be a float tensor of shape (B, ...), a batch of samples")
+        if not torch.isfinite(x).all():
+            raise ValueError(f"`{name}` contains NaN or inf; samples must be finite (did training diverge?)")
     if real.shape != fake.shape:
         raise ValueError(f"`real` and `fake` must have the same shape (got {tuple(real.shape)} and {tuple(fake.shape)})")
     if not (isinstance(lam, (int, float)) and math.isfinite(lam) and lam >= 0):
