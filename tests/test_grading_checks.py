@@ -169,8 +169,27 @@ def test_choice_accepts_only_an_option_and_judges_it():
     test = ChoiceTest("a", options=("A", "B"), correct="B")
     assert judge(test, {"a": "B"}).passed
     assert "not the right option" in judge(test, {"a": "A"}).message
-    assert "'b' is not one of the options" in judge(test, {"a": "b"}).message
+    assert judge(test, {"a": " b "}).passed  # case and spaces are not the point of the question
+    assert "'E' is not one of the options" in judge(test, {"a": "E"}).message
     assert judge(test, {"a": AlwaysEqual()}).status == "failed"
+
+
+def test_a_library_function_is_not_an_implementation():
+    verdict = judge(FunctionTest("v", reference=gan_value, inputs=[(torch.zeros(2), torch.zeros(2))]), {"v": gan_value})
+    assert verdict.status == "failed" and "course library's own `gan_value`: write your own" in verdict.message
+
+
+def test_forgotten_return_and_errors_against_zero_are_explained():
+    assert "did you forget a `return`?" in compare_values(to_plain(None), to_plain(1.0)).message
+    message = compare_values(to_plain(np.array([0.5])), to_plain(np.array([0.0]))).message
+    assert "largest error is 0.5" in message and "relative" not in message
+
+
+def test_only_tests_against_the_right_answer_earn_points():
+    assert ValueTest("x", expected=1.0).graded and FunctionTest("f", reference=abs).graded
+    assert not RangeTest("x", high=0.0).graded
+    assert not ChoiceTest("a", options=("A", "B")).graded and ChoiceTest("a", options=("A", "B"), correct="A").graded
+    assert not SelectionTest("s", options=(1, 2)).graded and SelectionTest("s", options=(1, 2), correct={1}).graded
 
 
 def test_public_choice_checks_form_only():

@@ -62,6 +62,17 @@ def test_ps00_has_every_kind_of_question():
     assert any(question.manual and question.rubric_points for question in problem_set.questions)  # a proof
 
 
+def test_well_formed_guesses_earn_nothing():
+    problem_set = parse_problem_set(ROOT / "solutions" / "ps00_gan_game.py")
+    namespace, _ = run_cells(exercise_of(problem_set))
+    namespace.update(answer_q4="A", answer_q5=set(), value_example=0.0, dloss_dlogit="0")
+    add_hidden_tests(problem_set, namespace)
+    from course_lib.grading.registry import score
+
+    scores = score(namespace, auto_points(problem_set))
+    assert sum(scores.values()) == 0.0, scores
+
+
 def test_ps00_partly_done_exercise_earns_partial_marks():
     problem_set = parse_problem_set(ROOT / "solutions" / "ps00_gan_game.py")
     namespace, _ = run_cells(exercise_of(problem_set))
@@ -72,5 +83,5 @@ def test_ps00_partly_done_exercise_earns_partial_marks():
     from course_lib.grading.registry import score
 
     scores = score(namespace, auto_points(problem_set))
-    assert scores["q4"] == 1.0 and scores["q5"] == 0.5  # the form check passes, the selection does not
+    assert scores["q4"] == 1.0 and scores["q5"] == 0.0  # a well-formed but wrong selection earns nothing
     assert 0 < scores["q1"] < 2.0  # the naive log fails at |l| = 200

@@ -35,6 +35,8 @@ def test_symbolic_accepts_true_but_differently_written_form():
         ("(p**2 - p_G**2) / (p - p_G)", "p + p_G", DENSITIES),
         ("log(p**2) / 2", "log(p)", DENSITIES),
         ("0.5 * p", "p/2", DENSITIES),
+        ("(tanh(l/2) - 1) / 2", "-1/(1 + exp(l))", {"l": "real"}),
+        ("(1 + tanh(log(p/p_G)/2)) / 2", "p/(p + p_G)", DENSITIES),
     ],
 )
 def test_symbolic_equivalent_forms(student, expected, symbols):
@@ -46,6 +48,11 @@ def test_symbolic_wrong_answer_is_not_equivalent_with_a_counterexample_but_not_t
     assert verdict.status == NOT_EQUIVALENT
     assert verdict.message.startswith("at p = ") and "not the expected value" in verdict.message
     assert D_STAR not in verdict.message
+
+
+def test_symbolic_names_e_and_suggests_exp():
+    with pytest.raises(SymbolicError, match=r"write e\*\*x as exp\(x\)"):
+        parse_expression("e**l", {"l": "real"})
 
 
 def test_symbolic_rejects_power_tower_fast():

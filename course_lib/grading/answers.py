@@ -137,6 +137,11 @@ class AnswerTest:
     def default_title(self) -> str:
         return f"`{self.answer}`"
 
+    @property
+    def graded(self) -> bool:
+        """Whether the test compares with the right answer, and so earns points; a form check does not."""
+        return True
+
     def probe(self, namespace: dict) -> Any:
         return _read(namespace, self.answer)
 
@@ -170,6 +175,8 @@ class RangeTest(AnswerTest):
     why: str = ""
     title: str = ""
 
+    graded = False  # a plausibility check: the value is judged by a hidden ValueTest
+
     def judge(self, probed: Plain) -> Verdict:
         return _judge_probe(probed) or check_number_range(probed, self.low, self.high, self.why)
 
@@ -182,6 +189,10 @@ class ChoiceTest(AnswerTest):
     correct: Any = None
     title: str = ""
 
+    @property
+    def graded(self) -> bool:
+        return self.correct is not None
+
     def judge(self, probed: Plain) -> Verdict:
         return _judge_probe(probed) or check_choice(probed, tuple(self.options), self.correct)
 
@@ -193,6 +204,10 @@ class SelectionTest(AnswerTest):
     options: tuple = ()
     correct: frozenset | None = None
     title: str = ""
+
+    @property
+    def graded(self) -> bool:
+        return self.correct is not None
 
     def judge(self, probed: Plain) -> Verdict:
         correct = None if self.correct is None else frozenset(self.correct)
@@ -210,6 +225,10 @@ class SymbolicTest(AnswerTest):
     symbols: dict = field(default_factory=dict)
     expected: str | None = None
     title: str = ""
+
+    @property
+    def graded(self) -> bool:
+        return self.expected is not None
 
     def judge(self, probed: Plain) -> Verdict:
         early = _judge_probe(probed)
@@ -250,6 +269,8 @@ class FunctionTest(AnswerTest):
             return missing(self.answer)
         if not callable(function):
             return Plain("other", _type_name(function))
+        if str(getattr(function, "__module__", "")).startswith("course_lib."):
+            return Plain("library", str(getattr(function, "__qualname__", "function")))
         outputs = []
         for args in self.inputs:
             try:
@@ -261,6 +282,8 @@ class FunctionTest(AnswerTest):
 
     def judge(self, probed: Plain | tuple[Plain, ...]) -> Verdict:
         if isinstance(probed, Plain):
+            if probed.kind == "library":
+                return failed(f"`{self.answer}` is the course library's own `{probed.type_name}`: write your own implementation")
             early = _judge_probe(probed)
             return early or failed(f"`{self.answer}` must be a function (got {probed.describe()})")
         for number, (args, output) in enumerate(zip(self.inputs, probed), 1):

@@ -123,6 +123,8 @@ def _expected_type(expected: Plain) -> str:
 
 
 def _hint(actual: Plain, expected: Plain) -> str:
+    if actual.kind == "none":
+        return "; did you forget a `return`?"
     if expected.kind == "number" and actual.kind in ("tensor", "ndarray") and actual.shape in ((), (1,)):
         return "; call .item() on it to get a Python float"
     if expected.kind == "tensor" and actual.kind == "ndarray":
@@ -147,10 +149,11 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol:
     if (error <= allowed).all():
         return passed()
     worst = np.unravel_index(int(np.argmax(error - allowed)), error.shape) if error.ndim else ()
-    relative = error[worst] / max(abs(float(expected[worst])), 1e-300)
+    scale = abs(float(expected[worst]))
+    relative = f"relative {error[worst] / scale:.2g}; " if scale > 0 else ""  # no relative error against 0
     return failed(
         f"values differ: the largest error is {error[worst]:.3g}{_index(worst, error.ndim)} "
-        f"(relative {relative:.2g}; allowed: rtol={rtol:g}, atol={atol:g})"
+        f"({relative}allowed: rtol={rtol:g}, atol={atol:g})"
     )
 
 
@@ -195,6 +198,7 @@ def check_choice(actual: Plain, options: tuple, correct: Any = None) -> Verdict:
     """
     if actual.kind == "ellipsis":
         return not_implemented()
+    actual = _as_option(actual, options)
     problem = _not_an_option(actual, options)
     if problem:
         return failed(problem)
@@ -215,16 +219,25 @@ def check_selection(actual: Plain, options: tuple, correct: frozenset | None = N
         return not_implemented()
     if actual.kind not in ("set", "sequence"):
         return failed(f"expected a set of options such as {{{options[0]!r}}}, got {actual.describe()}")
-    for item in actual.items:
+    items = [_as_option(item, options) for item in actual.items]
+    for item in items:
         problem = _not_an_option(item, options)
         if problem:
             return failed(problem)
-    chosen = [item.value for item in actual.items]
+    chosen = [item.value for item in items]
     if len(set(chosen)) != len(chosen):
         return failed("an option appears twice in your selection; list each option once")
     if correct is not None and set(chosen) != set(correct):
         return failed(f"your selection of {len(chosen)} option(s) is not the right one; check each statement on its own")
     return passed()
+
+
+def _as_option(actual: Plain, options: tuple) -> Plain:
+    """A text answer matched to its option regardless of case and surrounding spaces: 'b ' is 'B'."""
+    if actual.kind != "str" or actual.value in options:
+        return actual
+    matches = [o for o in options if isinstance(o, str) and o.strip().casefold() == actual.value.strip().casefold()]
+    return Plain("str", "str", matches[0]) if len(matches) == 1 else actual
 
 
 def _not_an_option(actual: Plain, options: tuple) -> str:

@@ -25,6 +25,7 @@ class TestResult:
     name: str
     hidden: bool
     verdict: Verdict
+    graded: bool = True  # False for a form check (an option, a range), which earns no points
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,12 @@ def run_question(namespace: dict, question: str) -> QuestionResult:
     registry = namespace.get(REGISTRY_NAME, {})
     if question not in registry:
         known = ", ".join(registry) or "none yet"
-        raise KeyError(f"no tests are registered for {question!r} (known: {known}); run the question's test cell first")
+        raise KeyError(
+            f"no tests are registered for {question!r} (known: {known}); run the question's test cell first, "
+            f"or, if the question is a written answer, it is graded by hand"
+        )
     results = [
-        TestResult(test.name, visibility == "hidden", _run(test, namespace))
+        TestResult(test.name, visibility == "hidden", _run(test, namespace), test.graded)
         for visibility in ("public", "hidden")
         for test in registry[question][visibility]
     ]
@@ -98,7 +102,10 @@ def _run(test: AnswerTest, namespace: dict) -> Verdict:
 
 
 def score(namespace: dict, points: dict[str, float]) -> dict[str, float]:
-    """Points per auto-graded question: its ``points`` times the share of its tests that pass.
+    """Points per auto-graded question: its ``points`` times the share of its graded tests that pass.
+
+    Only tests that compare with the right answer count; a form check (is it one of the options,
+    is the number in a plausible range) earns nothing, so a well-formed guess scores 0.
 
     Example:
         >>> score({}, {"q1": 2.0})
@@ -109,6 +116,6 @@ def score(namespace: dict, points: dict[str, float]) -> dict[str, float]:
         if question not in namespace.get(REGISTRY_NAME, {}):
             scores[question] = 0.0
             continue
-        result = run_question(namespace, question)
-        scores[question] = worth * result.passed / result.total if result.total else 0.0
+        graded = [r for r in run_question(namespace, question).results if r.graded]
+        scores[question] = worth * sum(r.verdict.passed for r in graded) / len(graded) if graded else 0.0
     return scores
