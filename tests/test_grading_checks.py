@@ -179,6 +179,16 @@ def test_a_library_function_is_not_an_implementation():
     assert verdict.status == "failed" and "course library's own `gan_value`: write your own" in verdict.message
 
 
+def test_function_test_with_precomputed_outputs_holds_no_implementation():
+    test = FunctionTest("f", inputs=[(2.0,), (3.0,)], outputs=[4.0, 9.0])
+    assert judge(test, {"f": lambda x: x**2}).passed
+    assert "input 2 of 2" in judge(test, {"f": lambda x: 2 * x}).message
+    with pytest.raises(TypeError, match="either `reference` or `outputs`"):
+        FunctionTest("f", inputs=[(2.0,)])
+    with pytest.raises(TypeError, match="one output per input"):
+        FunctionTest("f", inputs=[(2.0,)], outputs=[4.0, 9.0])
+
+
 def test_forgotten_return_and_errors_against_zero_are_explained():
     assert "did you forget a `return`?" in compare_values(to_plain(None), to_plain(1.0)).message
     message = compare_values(to_plain(np.array([0.5])), to_plain(np.array([0.0]))).message

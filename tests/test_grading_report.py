@@ -88,9 +88,19 @@ def test_skip_if_unfinished_prints_a_message_instead_of_a_traceback(capsys):
     assert capsys.readouterr().out == "skipped: this cell needs q1, which is not implemented yet\n"
 
 
+def test_skip_if_unfinished_skips_a_value_left_as_ellipsis(capsys):
+    bound = ...
+    with skip_if_unfinished("q2"):
+        print(2.0 <= bound * 1.001)
+    assert capsys.readouterr().out == "skipped: this cell needs q2, which is not answered yet (still `...`)\n"
+
+
 def test_skip_if_unfinished_lets_real_errors_through():
     import pytest
 
     with pytest.raises(ZeroDivisionError):
         with skip_if_unfinished("q1"):
             1 / 0
+    with pytest.raises(TypeError, match="str"):
+        with skip_if_unfinished("q1"):
+            1 + "1"

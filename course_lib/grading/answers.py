@@ -251,13 +251,25 @@ class SymbolicTest(AnswerTest):
 @dataclass(frozen=True)
 class FunctionTest(AnswerTest):
     """A function, called on ``inputs`` (a list of argument tuples the grader picks) and
-    compared output by output with ``reference`` (the course library's implementation)."""
+    compared output by output with ``reference`` (the course library's implementation), or
+    with ``outputs``, one precomputed output per input: what a public test uses, so that the
+    students' copy holds no implementation they could call."""
 
     reference: Callable | None = None
     inputs: Sequence[tuple] = ()
     rtol: float = 1e-5
     atol: float = 1e-8
     title: str = ""
+    outputs: Sequence | None = None
+
+    def __post_init__(self):
+        if (self.reference is None) == (self.outputs is None):
+            raise TypeError(f"FunctionTest({self.answer!r}) takes either `reference` or `outputs`, not both or neither")
+        if self.outputs is not None and len(self.outputs) != len(self.inputs):
+            raise TypeError(f"FunctionTest({self.answer!r}) needs one output per input (got {len(self.outputs)} for {len(self.inputs)})")
+
+    def expected_output(self, number: int, args: tuple) -> Any:
+        return self.outputs[number] if self.outputs is not None else self.reference(*copy.deepcopy(args))
 
     def default_title(self) -> str:
         return f"`{self.answer}` on {len(self.inputs)} input(s)"
@@ -286,12 +298,12 @@ class FunctionTest(AnswerTest):
                 return failed(f"`{self.answer}` is the course library's own `{probed.type_name}`: write your own implementation")
             early = _judge_probe(probed)
             return early or failed(f"`{self.answer}` must be a function (got {probed.describe()})")
-        for number, (args, output) in enumerate(zip(self.inputs, probed), 1):
-            where = f" (input {number} of {len(self.inputs)}: {_describe_args(args)})"
+        for number, (args, output) in enumerate(zip(self.inputs, probed)):
+            where = f" (input {number + 1} of {len(self.inputs)}: {_describe_args(args)})"
             early = _judge_probe(output)
             if early:
                 return early if early.status != "failed" else failed(early.message + where)
-            verdict = compare_values(output, to_plain(self.reference(*copy.deepcopy(args))), self.rtol, self.atol)
+            verdict = compare_values(output, to_plain(self.expected_output(number, args)), self.rtol, self.atol)
             if not verdict.passed:
                 return Verdict(verdict.status, verdict.message + where)
         return passed()

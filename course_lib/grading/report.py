@@ -81,7 +81,10 @@ def _footer(num_hidden: int) -> str:
 
 @contextlib.contextmanager
 def skip_if_unfinished(*questions: str) -> Iterator[None]:
-    """Run a cell that uses your answers, or say it is skipped while one still raises NotImplementedError.
+    """Run a cell that uses your answers, or say it is skipped while one is still a stub.
+
+    A stub is a function that raises NotImplementedError, or a value left as ``...``: any
+    arithmetic with it raises a TypeError that names 'ellipsis'.
 
     Example::
 
@@ -92,3 +95,7 @@ def skip_if_unfinished(*questions: str) -> Iterator[None]:
         yield
     except NotImplementedError:
         print(f"skipped: this cell needs {' and '.join(questions)}, which is not implemented yet")
+    except TypeError as error:
+        if "ellipsis" not in str(error):
+            raise
+        print(f"skipped: this cell needs {' and '.join(questions)}, which is not answered yet (still `...`)")
