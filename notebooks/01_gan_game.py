@@ -111,11 +111,12 @@ GANConfig()
 # %% [markdown]
 # Before playing the whole game, look at the inner problem alone: freeze $G$ and train only $D$.
 # The value climbs from $-\log 4$ towards $0$, because our untrained generator's samples are easy to
-# tell apart from the data.
+# tell apart from the data. (`train_discriminator` records $V$ on each step's batch just *before*
+# that step's update, the value the gradient is taken on: the first entry is the untrained $D$.)
 
 # %%
 inner_values = train_discriminator(discriminator, generator, TWO_MODES, num_steps=60, rng=rng)
-print(f"V after 1 discriminator step: {inner_values[0]:.3f}; after 60: {inner_values[-1]:.3f}")
+print(f"V of the untrained D: {inner_values[0]:.3f}; after 59 discriminator steps: {inner_values[-1]:.3f}")
 
 # %% [markdown]
 # ## 4. Saturating and non-saturating generator losses
@@ -137,8 +138,11 @@ print(f"V after 1 discriminator step: {inner_values[0]:.3f}; after 60: {inner_va
 # \frac{\partial}{\partial l}\big(-\log \sigma(l)\big) = -(1 - D),
 # $$
 #
-# largest when $D(G(z)) \approx 0$. Both losses push $D(G(z))$ up and share their fixed points; only
-# the strength of the push differs. The curves below come from autograd through the library's losses.
+# largest when $D(G(z)) \approx 0$. Both losses push $D(G(z))$ up, sample by sample, and both are
+# happy at $p_G = p$. Here they differ in the strength of the push; over a whole distribution they
+# also differ in *what* the generator ends up minimising (notebook 04: against the perfect
+# discriminator, the non-saturating loss no longer minimises the JSD). The curves below come from
+# autograd through the library's losses.
 
 # %%
 plot_generator_loss_gradients()
@@ -185,18 +189,37 @@ history_1d = runs["k = 1"]
 history_1d
 
 # %%
-plot_gan_1d(history_1d, TWO_MODES)
+plot_gan_1d(history_1d, TWO_MODES, title="G reaches both bumps, but piles much of each into a spike; D is not yet 1/2")
 plt.show()
 
+
 # %% [markdown]
-# How close did we get? Compare a few statistics of the final generated samples with the data's.
+# How close did we get? Compare a few statistics of the final generated samples with the data's,
+# first over all samples, then bump by bump: each bump's centre (its median), its spread (the median
+# distance to that centre; 0.34 for a Gaussian of std 0.5), and the share of its samples that fall
+# in its densest window 0.1 wide (for the data, about a tenth; much more means a spike).
 
 # %%
+def densest_share(bump, width=0.1):  # the largest share of the samples inside one window of this width
+    bump = bump.sort().values  # (n,)
+    return (torch.searchsorted(bump, bump + width) - torch.arange(len(bump))).max().item() / len(bump)
+
 x_fake = torch.from_numpy(history_1d.snapshots[-1].x_fake[:, 0])
 x_real = TWO_MODES.sample(len(x_fake), generator=rng)[:, 0]
 for name, x in [("real", x_real), ("generated", x_fake)]:
     print(f"{name:>9}: mean {x.mean():+.2f}, std {x.std():.2f}, share in the right bump {(x > 0).float().mean():.2f}")
+    for side, bump in [("left", x[x < 0]), ("right", x[x > 0])]:
+        print(f"{'':>11}{side:>5} bump: centre {bump.median():+.2f}, spread {(bump - bump.median()).abs().median():.2f}, "
+              f"densest 0.1-wide window holds {densest_share(bump):.0%} of it")
 print(f"V over the last 50 steps: {sum(history_1d.value[-50:]) / 50:.3f}   (-log 4 = {-math.log(4):.3f})")
+
+# %% [markdown]
+# The share in each bump and the std are close to the data's, and $V$ is near $-\log 4$. They hide
+# what the figure shows: the right bump has collapsed into a spike (spread 0.03 against the data's
+# 0.30, and over half its samples in one 0.1-wide window), and the left bump is centred near
+# $-2.65$ instead of $-2$, with a third of its samples piled into a spike of its own. This is
+# collapse *within* a mode: a generator can put mass in every mode and still be far from the data,
+# so look at each mode's shape, not only at summary statistics.
 
 # %% [markdown]
 # ## 6. A 2D GAN: the ring of eight Gaussians
@@ -254,7 +277,8 @@ for name, history in runs.items():
 # * Training alternates $k$ discriminator steps with one generator step instead of solving the inner max.
 # * The minimax generator loss $\log(1 - D(G(z)))$ has gradient $-D$ with respect to the logit and
 #   saturates when $D$ rejects the fakes; the non-saturating loss $-\log D(G(z))$ has gradient $-(1 - D)$.
-# * At equilibrium $D = \tfrac12$ and $V = -\log 4$; mode coverage must be checked separately.
+# * At equilibrium $D = \tfrac12$ and $V = -\log 4$; mode coverage, and each mode's width, must be
+#   checked separately: $V$, the mean and the std can look right while a mode has collapsed.
 #
 # **Next:** [02 · the optimal discriminator](02_optimal_discriminator.ipynb), and the problem set
 # [ps00 · the GAN game](../exercises/ps00_gan_game.ipynb).

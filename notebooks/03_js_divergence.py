@@ -70,8 +70,9 @@ plt.show()
 # $$
 #
 # **What follows.** KL divergences are non-negative and vanish only for equal distributions, so
-# $\mathrm{JSD} \ge 0$ with equality iff $p_G = p$: a generator facing the perfect discriminator is
-# minimising the JSD, and its best loss is $-\log 4$, reached exactly at $p_G = p$. At the other
+# $\mathrm{JSD} \ge 0$ with equality iff $p_G = p$: a generator that minimises the game's value
+# against the perfect discriminator is minimising the JSD (with the non-saturating loss it is not;
+# see notebook 04), and its best loss is $-\log 4$, reached exactly at $p_G = p$. At the other
 # end, $\log(p / q) \le \log 2$ because $q \ge p/2$, so each KL term is at most $\log 2$, and
 # $\mathrm{JSD} \le \log 2$, with equality exactly when the supports do not overlap (then $q = p/2$
 # wherever $p > 0$). Unlike KL, the JSD is symmetric and always finite, since $q > 0$ wherever $p$ or $p_G$ is.
@@ -109,14 +110,17 @@ pairs = {
 print(f"{'pair':<26}{'V by quadrature':>16}{'2 JSD - log 4':>15}   Monte Carlo (± 2 s.e.)")
 for name, (p_data, p_gen) in pairs.items():
     by_quadrature = round(optimal_value(p_data, p_gen), 6) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
-    by_jsd = round(2 * js_divergence_1d(p_data, p_gen) - math.log(4), 6) + 0.0
+    exact = 2 * js_divergence_1d(p_data, p_gen) - math.log(4)  # compared unrounded
+    by_jsd = round(exact, 6) + 0.0
     estimate = optimal_value_monte_carlo(p_data, p_gen, n=20_000, generator=rng)
-    inside = abs(estimate.mean - by_jsd) <= 2 * estimate.standard_error + 1e-12
+    inside = abs(estimate.mean - exact) <= 2 * estimate.standard_error + 1e-9  # 1e-9: round-off, for a standard error of 0
     print(f"{name:<26}{by_quadrature:>16.6f}{by_jsd:>15.6f}   {estimate.mean:+.3f} ± {2 * estimate.standard_error:.3f} {'(covers it)' if inside else '(misses)'}")
 
 # %% [markdown]
 # The two quadratures agree to every printed digit, and each Monte Carlo interval covers the
-# exact value. The first row is the equilibrium, $-\log 4 \approx -1.386$; the last is the other extreme:
+# exact (unrounded) value. The first row is the equilibrium, $-\log 4 \approx -1.386$: there $D^* = \tfrac12$
+# everywhere, every sample's $\log D^*$ or $\log(1 - D^*)$ is exactly $-\log 2$, and the standard error
+# is 0, so the estimate is exact up to round-off (the check allows $10^{-9}$ for it). The last row is the other extreme:
 # with disjoint supports $D^*$ is exactly 1 on real data and 0 on fakes, every log is 0, and $V = 0$,
 # i.e. $\mathrm{JSD} = \log 2$.
 #

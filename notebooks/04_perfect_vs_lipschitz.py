@@ -16,12 +16,13 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from scipy.stats import wasserstein_distance
 
 from course_lib import seed_everything
 from course_lib.gan.critics import generator_pushes_1d, optimal_critic_1d, optimal_critic_on_grid, wasserstein_dual_1d
 from course_lib.gan.distributions import Gaussian, Uniform
-from course_lib.gan.divergences import js_divergence_1d
+from course_lib.gan.divergences import js_divergence_1d, kl_divergence_1d, quadrature_rule
 from course_lib.gan.lipschitz_plots import plot_generator_pushes, plot_lipschitz_critic, plot_perfect_discriminator
 from course_lib.plotting import use_course_style
 from course_lib.widgets.lipschitz import PerfectVsLipschitzExplorer
@@ -65,13 +66,14 @@ plt.show()
 #
 # ## 2. The maths: how hard does each loss push a generated sample?
 #
-# The generator moves its samples $\tilde x$ downhill on its loss. What matters is the derivative
-# of the loss with respect to $\tilde x$, which we call the **push**. Write $D^* = \sigma(l)$ with the
+# The generator moves its samples $\tilde x$ downhill on its loss. We call the **push** on a sample
+# the direction gradient descent moves it, $\text{push} = -\partial\,\text{loss} / \partial \tilde x$:
+# positive means "move right", which here is towards the data. Write $D^* = \sigma(l)$ with the
 # logit $l(x) = \log p(x) - \log p_G(x)$, and use the chain rule as in notebook 01:
 #
-# * **minimax loss** $\log(1 - D^*(\tilde x))$: $\;\dfrac{d}{d\tilde x} \log\big(1 - \sigma(l)\big) = -\sigma(l)\, l'(\tilde x) = -D^*(\tilde x)\, l'(\tilde x)$;
-# * **non-saturating loss** $-\log D^*(\tilde x)$: $\;\dfrac{d}{d\tilde x}\big(-\log \sigma(l)\big) = -\big(1 - D^*(\tilde x)\big)\, l'(\tilde x)$;
-# * **Wasserstein loss** $-f(\tilde x)$ with a K-Lipschitz critic: $\;-f'(\tilde x)$, and $|f'| \le K$.
+# * **minimax loss** $\log(1 - D^*(\tilde x))$: $\;\text{push} = -\dfrac{d}{d\tilde x} \log\big(1 - \sigma(l)\big) = \sigma(l)\, l'(\tilde x) = D^*(\tilde x)\, l'(\tilde x)$;
+# * **non-saturating loss** $-\log D^*(\tilde x)$: $\;\text{push} = \dfrac{d}{d\tilde x} \log \sigma(l) = \big(1 - D^*(\tilde x)\big)\, l'(\tilde x)$;
+# * **Wasserstein loss** $-f(\tilde x)$ with a K-Lipschitz critic: $\;\text{push} = f'(\tilde x)$, and $|f'| \le K$.
 #
 # On the generated samples $D^*(\tilde x) \approx 0$. The minimax push is $D^*$ times something,
 # so it **vanishes**. The non-saturating push is about $l'(\tilde x)$: it survives, but only
@@ -80,13 +82,14 @@ plt.show()
 # manifold), $l = -\infty$ is flat and both pushes are zero. The critic's push is $\pm K$ whatever
 # the densities do.
 #
-# The library differentiates the course's loss functions with autograd, at each sample:
+# The library differentiates the course's loss functions with autograd, at each sample, and
+# reports how many fakes are pushed right (push > 0), towards the data:
 
 # %%
 def report_pushes(p_data, p_gen, x_fake):
     for name, push in generator_pushes_1d(p_data, p_gen, x_fake, K=1.0).items():
         size = np.abs(push)
-        print(f"  {name:>14}: |push| median {np.median(size):.1e}, largest {size.max():.1e}; right for {np.mean(push > 0):.0%} of the fakes")
+        print(f"  {name:>14}: |push| median {np.median(size):.1e}, largest {size.max():.1e}; push > 0 (right) for {np.mean(push > 0):.0%} of the fakes")
 
 print("two Gaussians, N(2, 0.5²) real and N(-2, 0.5²) generated:")
 report_pushes(p_data, p_gen, x_fake)
@@ -104,6 +107,29 @@ plot_generator_pushes(p_data, p_gen, x_fake, K=1.0)
 plt.show()
 
 # %% [markdown]
+# **What the non-saturating loss minimises.** Its push survives, but it no longer points down the
+# JSD. Move every fake by $t$, with $D^*$ held fixed. The minimax loss then changes at the rate
+# $2\,d\mathrm{JSD}/dt$ (notebook 03). For the non-saturating loss, Arjovsky and Bottou (2017,
+# Theorem 2.5) show that the rate is that of $\mathrm{KL}(p_G \,\|\, p) - 2\,\mathrm{JSD}(p, p_G)$: a
+# reverse KL, which punishes fakes where there is no data, minus a JSD term that pulls the two
+# apart. So the average push on the fakes, $\mathbb E_{p_G}[\text{push}]$, should be minus the
+# derivative of that combination. Check it by quadrature, on our pair and on a pair that overlaps:
+
+# %%
+shift = lambda gaussian, t: Gaussian(gaussian.mean + t, gaussian.std)
+for p_real, p_fake in [(p_data, p_gen), (Gaussian(0.0, 1.0), Gaussian(1.0, 2.0))]:
+    nodes, weights = quadrature_rule(p_real, p_fake)  # (N,), (N,): integrals over the line
+    density_fake = p_fake.pdf(torch.from_numpy(nodes)).numpy()  # (N,)
+    mean_push = weights @ (density_fake * generator_pushes_1d(p_real, p_fake, nodes)["non-saturating"])
+    objective = lambda t: kl_divergence_1d(shift(p_fake, t), p_real) - 2 * js_divergence_1d(p_real, shift(p_fake, t))
+    slope = (objective(1e-4) - objective(-1e-4)) / 2e-4  # central difference in t
+    print(f"{p_real} real, {p_fake} fake: mean non-saturating push {mean_push:+.6f}, -d/dt [KL(p_G || p) - 2 JSD] {-slope:+.6f}")
+
+# %% [markdown]
+# The two agree. On our far-apart pair the JSD term is flat, and the average push of about 16 is the
+# reverse KL's: $\mathrm{KL}(p_G \,\|\, p) = (\mu - \mu_G)^2 / (2\sigma^2)$ falls at the rate
+# $(\mu - \mu_G) / \sigma^2 = 4 / 0.25 = 16$ as the fakes move right.
+#
 # ## 3. The Wasserstein-1 distance and its dual
 #
 # The Wasserstein-1 distance is the least average distance you must move probability mass to turn
@@ -169,24 +195,30 @@ PerfectVsLipschitzExplorer(separation=4.0, real_width=0.5, fake_width=0.5, K=1.0
 for separation in [2.0, 4.0, 8.0]:
     real, fake = Gaussian(separation / 2, 0.5), Gaussian(-separation / 2, 0.5)
     _, w1 = optimal_critic_on_grid(real, fake, np.linspace(-10.0, 10.0, 4001))
-    print(f"separation {separation:.0f}: JSD = {js_divergence_1d(real, fake):.4f} nats (log 2 = {math.log(2):.4f}), W1 = {w1:.3f}")
+    jsd = js_divergence_1d(real, fake)
+    print(f"separation {separation:.0f}: JSD = {jsd:.4f} nats, log 2 - JSD = {math.log(2) - jsd:.1e}, W1 = {w1:.3f}")
 
 # %% [markdown]
-# The JSD is stuck at $\log 2$ once the supports stop overlapping, so the generator's loss is the
-# same at distance 4 as at 8: no signal. $W_1$ grows with the distance, so it rewards every step
-# towards the data. That is why a Lipschitz critic, which estimates $W_1$, trains the generator
+# Gaussians always overlap a little, so the JSD never quite reaches $\log 2$. But at distance 4 it is
+# already within $10^{-4}$ of it, and at 8 the gap is at the level of round-off: moving from 8 to 4
+# barely changes the generator's loss, so it gets almost no signal. For disjoint supports (two
+# uniforms, say) the JSD is exactly $\log 2$ at every distance, and there is no signal at all.
+# $W_1$ grows with the distance, so it rewards every step towards the data. That is why a Lipschitz critic, which estimates $W_1$, trains the generator
 # where a perfect discriminator cannot.
 #
 # ## Summary
 #
 # * The perfect discriminator $D^* = p / (p + p_G)$ is essentially 0 and flat on the generated
-#   samples. The minimax push is $D^*\, l'$, which vanishes there; the non-saturating push $(1 - D^*)\, l'$
-#   survives only where the log-density ratio stays finite and sloped.
+#   samples. With push $= -\partial\,\text{loss} / \partial \tilde x$, the minimax push is $D^*\, l'$,
+#   which vanishes there; the non-saturating push $(1 - D^*)\, l'$ survives only where the
+#   log-density ratio stays finite and sloped, and on average it follows $\mathrm{KL}(p_G \,\|\, p) - 2\,\mathrm{JSD}$,
+#   not the JSD.
 # * A K-Lipschitz critic cannot jump. Its best version has slope $\pm K$ between the two
 #   distributions, so the Wasserstein loss pushes every generated sample towards the data with force $K$.
 # * $W_1(p, p_G) = \sup_{\|f\|_L \le 1} \mathbb E_p[f] - \mathbb E_{p_G}[f]$; in 1D the best critic has
 #   $f' = \operatorname{sign}(F_G - F)$, and $W_1 = \int |F - F_G|$, matching scipy on samples.
-# * $W_1$ keeps growing with the distance where the JSD saturates at $\log 2$.
+# * $W_1$ keeps growing with the distance where the JSD saturates at $\log 2$ (to within $10^{-4}$ at
+#   distance 4 for our Gaussians; exactly, for disjoint supports).
 #
 # **Next:** [05 · enforcing Lipschitz critics](05_lipschitz_constraints.ipynb): how to keep a
 # neural network critic Lipschitz. Problem set: [ps02 · Lipschitz critics](../exercises/ps02_lipschitz.ipynb).

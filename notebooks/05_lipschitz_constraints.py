@@ -2,7 +2,7 @@
 # # 05 · Keeping a critic Lipschitz
 #
 # **Learning goals.** After this notebook you can
-# 1. bound a network's Lipschitz constant by the product of its layers' (Problem 2), and say why ReLU and the bias cost nothing;
+# 1. bound a network's Lipschitz constant by the product of its layers' (Problem 2), and say why ReLU and the biases do not enter the bound;
 # 2. compute a spectral norm by power iteration, and check it against torch;
 # 3. explain what weight clipping, the gradient penalty and spectral normalisation each guarantee, and measure it;
 # 4. connect LSGAN to the Pearson $\chi^2$ divergence, and see instance noise smooth $D^*$;
@@ -28,7 +28,7 @@ from course_lib.gan.lipschitz import clip_weights_, empirical_lipschitz, gradien
 from course_lib.gan.lipschitz_plots import plot_critic_variants_1d, plot_critic_variants_2d, plot_instance_noise, plot_power_iteration
 from course_lib.gan.losses import least_squares_generator_loss, least_squares_optimal_discriminator
 from course_lib.gan.networks import Discriminator
-from course_lib.gan.plots import grid_1d
+from course_lib.gan.plots import grid_1d, grid_2d
 from course_lib.plotting import use_course_style
 from course_lib.widgets.lipschitz import InstanceNoiseExplorer
 
@@ -55,7 +55,8 @@ use_course_style()
 # * **ReLU is 1-Lipschitz.** If $a, b \ge 0$ it is the identity; if $a, b \le 0$ both outputs are 0;
 #   if $a > 0 > b$, $|\mathrm{relu}(a) - \mathrm{relu}(b)| = a < a - b$. The same holds for LeakyReLU
 #   with slope $0.2 \le 1$, which our critics use.
-# * **The bias does not matter.** $(Wx + b) - (Wy + b) = W(x - y)$: the bias cancels.
+# * **The bias does not enter the bound.** For one affine layer, $(Wx + b) - (Wy + b) = W(x - y)$:
+#   the bias cancels, so the layer's constant is that of $W$ alone.
 # * **A linear map stretches by at most its spectral norm.**
 #   $\sup_{x \ne 0} \|Wx\|_2 / \|x\|_2 = \sigma_{\max}(W)$, the largest singular value.
 #
@@ -71,10 +72,11 @@ a, b = torch.randn(100_000, generator=rng), torch.randn(100_000, generator=rng)
 print(f"largest |relu(a) - relu(b)| / |a - b| over 100,000 random pairs: {((relu(a) - relu(b)).abs() / (a - b).abs()).max():.4f}")
 
 # %% [markdown]
-# The bias really plays no part: move every bias of a network far away and its largest gradient
-# norm over the same points does not change, because the gradient never sees the bias
-# of the *last* layer, and the others only shift which ReLUs are on (here, for a single linear
-# layer, nothing at all changes).
+# For a single affine layer the bias plays no part at all: shift it by 100 and the slope stays
+# $\|W\|_2$. So the bound $\prod_i \sigma_{\max}(W_i)$ never looks at a bias. The *actual* slope of a
+# network does depend on its biases, though: they decide which units are active (for our critics,
+# which LeakyReLUs are on their slope-1 side and which on their slope-0.2 side). Set every bias of a
+# critic to $-100$, so that every hidden unit sits on its slope-0.2 side, and compare:
 
 # %%
 layer = nn.Linear(3, 1)
@@ -83,7 +85,15 @@ before = empirical_lipschitz(lambda x: layer(x).squeeze(1), points)
 with torch.no_grad():
     layer.bias.add_(100.0)
 after = empirical_lipschitz(lambda x: layer(x).squeeze(1), points)
-print(f"Lipschitz constant with bias b: {before:.6f}, with b + 100: {after:.6f}, ||W||_2 = {torch.linalg.matrix_norm(layer.weight, 2):.6f}")
+print(f"one linear layer: slope with bias b {before:.6f}, with b + 100 {after:.6f}, ||W||_2 = {torch.linalg.matrix_norm(layer.weight, 2):.6f}")
+torch.manual_seed(0)
+net, plane = Discriminator(data_dim=2, hidden=32), grid_2d(extent=6.0)  # plane: (3600, 2) points
+bound, slope = lipschitz_upper_bound(net), empirical_lipschitz(net, plane)
+with torch.no_grad():
+    for linear in (m for m in net.modules() if isinstance(m, nn.Linear)):
+        linear.bias.fill_(-100.0)
+print(f"Discriminator(2, 32): bound {bound:.3f} -> {lipschitz_upper_bound(net):.3f} with every bias -100; "
+      f"measured slope {slope:.3f} -> {empirical_lipschitz(net, plane):.4f}")
 
 
 # %% [markdown]
@@ -92,8 +102,12 @@ print(f"Lipschitz constant with bias b: {before:.6f}, with b + 100: {after:.6f},
 # $\sigma_{\max}(W)^2$ is the largest eigenvalue of $W^\top W$, and repeatedly applying a matrix to
 # a vector turns the vector towards its top eigenvector. Alternate
 # $v \leftarrow W^\top u / \|W^\top u\|$ and $u \leftarrow W v / \|Wv\|$; then $\sigma \approx u^\top W v$.
-# The error shrinks by a factor $(\sigma_2 / \sigma_1)^2$ per round. Here is the whole algorithm;
-# the library's `spectral_norm` is the same loop, with input checks.
+# Each round applies $W^\top W$ once, so the error in the vectors shrinks by a factor
+# $(\sigma_2 / \sigma_1)^2$ per round. The estimate shrinks its error faster still:
+# $\sigma = u^\top W v = \|Wv\| = \sqrt{v^\top W^\top W v}$ is the square root of a Rayleigh quotient, which is
+# flat at the top singular vector, so an error $\varepsilon$ in $v$ costs only about $\varepsilon^2$ in $\sigma$,
+# and $\sigma$'s error shrinks by $(\sigma_2 / \sigma_1)^4$ per round. Here is the whole algorithm; the
+# library's `spectral_norm` is the same loop, with input checks.
 
 # %%
 def power_iteration(W, n_iters, u):
@@ -111,21 +125,46 @@ print(f"torch.linalg.matrix_norm(W, 2): {torch.linalg.matrix_norm(W, 2):.10f}   
 
 
 # %% [markdown]
-# How fast? It depends on the gap between the two largest singular values:
+# How fast? Build two 32×16 matrices with random singular vectors and chosen singular values,
+# $\sigma_1 = 1$ and $\sigma_2 = 0.5$ or $0.95$ (the others at most $\sigma_2 / 2$), run the iteration from the
+# library's fixed random start, and compare the measured factor per round with $(\sigma_2/\sigma_1)^4$:
 
 # %%
-def relative_errors(W, n_iters=40):
+def relative_errors(W, n_iters=60):
     exact = torch.linalg.matrix_norm(W, 2)
     return np.array([float(abs(spectral_norm(W, k)[0] - exact) / exact) for k in range(1, n_iters + 1)])
 
-U, _, Vh = torch.linalg.svd(torch.randn(32, 16, generator=rng, dtype=torch.float64), full_matrices=False)
-close_gap = U @ torch.diag(torch.linspace(1.0, 0.1, 16, dtype=torch.float64).index_fill(0, torch.tensor([1]), 0.95)) @ Vh
-plot_power_iteration({"random 32×16 Gaussian W": relative_errors(W), "σ₂/σ₁ = 0.95": relative_errors(close_gap)})
+def with_top_singular_values(ratio):  # (32, 16) with sigma_1 = 1, sigma_2 = ratio, the rest at most ratio / 2
+    U, _, Vh = torch.linalg.svd(torch.randn(32, 16, generator=rng, dtype=torch.float64), full_matrices=False)
+    sigmas = torch.cat([torch.tensor([1.0, ratio], dtype=torch.float64), ratio * torch.linspace(0.5, 0.05, 14, dtype=torch.float64)])
+    return U @ torch.diag(sigmas) @ Vh  # (32, 16)
+
+errors = {ratio: relative_errors(with_top_singular_values(ratio)) for ratio in (0.5, 0.95)}
+for ratio, error in errors.items():
+    settled = error[error > 1e-13]  # before round-off (about 1e-16) takes over
+    factor = settled[-1] / settled[-2]  # the last round's factor
+    print(f"sigma_2/sigma_1 = {ratio}: error shrinks by {factor:.4f} per round at the end; (sigma_2/sigma_1)^4 = {ratio**4:.4f}, (sigma_2/sigma_1)^2 = {ratio**2:.4f}")
+sigmas_W = torch.linalg.svdvals(W)
+print(f"(the random Gaussian W above has sigma_2/sigma_1 = {sigmas_W[1] / sigmas_W[0]:.3f}: a small gap, hence the 500 iterations)")
+
+# %%
+plot_power_iteration({f"σ₂/σ₁ = {ratio}": error for ratio, error in errors.items()}, ratios={f"σ₂/σ₁ = {ratio}": ratio for ratio in errors})
 plt.show()
 
 # %% [markdown]
+# After a few rounds each measured curve runs parallel to its dashed prediction, of slope
+# $(\sigma_2/\sigma_1)^4$ per round, not $(\sigma_2/\sigma_1)^2$. The first rounds differ: the random start
+# vector's weight on each singular vector sets the constants, and the smaller singular values take
+# a few rounds to die out. That is also why comparing two random matrices can mislead: a start
+# vector with little weight on the second singular vector makes even a small gap look fast for a
+# while. The 0.5 curve reaches round-off within about 10 rounds; after 60, the 0.95 curve is still
+# far above it.
+
+# %% [markdown]
 # Spectral normalisation divides each weight by its $\sigma$, and, as training changes $W$ only a
-# little per step, runs a single power iteration per step, starting from the previous $u$. PyTorch
+# little per step, runs only one or two power iterations per step (Miyato et al. use one; section 8
+# uses two), starting from the previous $u$. That tracks $\sigma$ only as well as $W$ holds still;
+# section 8 measures the lag. PyTorch
 # ships it as `torch.nn.utils.parametrizations.spectral_norm`. Given the same $u$ and $v$, its
 # normalised weight is exactly ours:
 
@@ -157,8 +196,9 @@ print(f"product bound {bound:.3f}, largest measured gradient norm {measured:.3f}
 # %% [markdown]
 # The bound is loose because it assumes each layer stretches the one direction that the next
 # layer stretches most, and that every ReLU is on; a real network is rarely so aligned. Spectral
-# normalisation makes every factor 1, so the bound becomes exactly 1, and the true constant is
-# somewhat lower still: an SN critic is "at most 1", often well below.
+# normalisation makes every factor 1 (exactly, once its power iteration has converged; here we run
+# 20 iterations on a fixed network), so the bound becomes 1, and the true constant is somewhat lower
+# still: an SN critic is "at most 1", often well below.
 
 # %%
 lipschitz.apply_spectral_norm_(critic, n_iters=20)
@@ -216,6 +256,7 @@ grad = w.expand(16, 3, 8, 8)
 wrong = 10.0 * ((grad.norm(dim=1) - 1) ** 2).mean()
 print(f"library penalty {penalty:.6f}, formula 10 (||w|| - 1)^2 = {10 * (w.norm() - 1) ** 2:.6f}, norm(dim=1) bug: {wrong:.6f}")
 
+
 # %% [markdown]
 # ## 7. Two other cures: least squares, and noise
 #
@@ -229,27 +270,58 @@ print(f"library penalty {penalty:.6f}, formula 10 (||w|| - 1)^2 = {10 * (w.norm(
 # $$
 #
 # Pointwise, the first is a parabola in $D$ with minimum $D^* = (b\,p + a\,p_G)/(p + p_G)$. With
-# $a = -1$, $b = 1$, $c = 0$, $D^* = (p - p_G)/(p + p_G)$, and substituting into the generator's objective,
+# $a = -1$, $b = 1$, $c = 0$, $D^* = (p - p_G)/(p + p_G)$. Substituting into the generator's objective
+# $C(G) = \tfrac12 \mathbb E_p[D^{*2}] + \tfrac12 \mathbb E_{p_G}[D^{*2}]$,
 #
 # $$
-# 2\,C(G) = \int (p + p_G)\,\frac{(p - p_G)^2}{(p + p_G)^2}\,dx = \int \frac{\big(2p_G - (p + p_G)\big)^2}{p + p_G}\,dx
-# = \chi^2_{\text{Pearson}}\big(p + p_G \,\|\, 2p_G\big).
+# 2\,C(G) = \int (p + p_G)\,\frac{(p - p_G)^2}{(p + p_G)^2}\,dx = \int \frac{(p - p_G)^2}{p + p_G}\,dx .
 # $$
 #
-# The squared loss does not saturate: its gradient grows with the distance from $c$. Check the
-# identity twice: by quadrature, and by Monte Carlo with the library's batch losses.
+# **Which $\chi^2$?** We write $\chi^2_{\text{Pearson}}(P \,\|\, Q) = \int (P - Q)^2 / Q$. With the mixture
+# $m = \tfrac12(p + p_G)$ we have $p_G - m = \tfrac12(p_G - p)$, so
+#
+# $$
+# 2\,C(G) = \int \frac{4\,(p_G - m)^2}{2m}\,dx = 2\,\chi^2_{\text{Pearson}}\big(p_G \,\|\, m\big).
+# $$
+#
+# Mao et al. write the same integral as $\chi^2_{\text{Pearson}}(p + p_G \,\|\, 2p_G)$, putting the
+# *first* argument in the denominator; in our convention that is $\chi^2(2p_G \,\|\, p + p_G)$. Check
+# the identity with two separately written integrands: $2C(G)$ from the LSGAN objective at $D^*$, and
+# $2\chi^2(p_G \,\|\, m)$ from its definition; the first also by Monte Carlo with the library's batch losses.
 
 # %%
+def lsgan_two_c(p_data, p_gen):
+    """2 C(G) by quadrature: twice the LSGAN generator's objective at D*, with (a, b, c) = (-1, 1, 0)."""
+    nodes, weights = quadrature_rule(p_data, p_gen)  # (N,), (N,)
+    p, q = p_data.pdf(torch.from_numpy(nodes)), p_gen.pdf(torch.from_numpy(nodes))  # (N,) each
+    d_star = least_squares_optimal_discriminator(p, q)  # (N,)
+    return float(weights @ (p * d_star**2 + q * d_star**2).numpy())  # 2 (1/2 E_p[D*^2] + 1/2 E_pG[D*^2])
+
 p_data, p_gen = Gaussian(1.0, 0.6), Gaussian(-0.5, 1.0)
 nodes, weights = quadrature_rule(p_data, p_gen)  # (N,), (N,)
 p, q = p_data.pdf(torch.from_numpy(nodes)), p_gen.pdf(torch.from_numpy(nodes))  # (N,) each
-d_star = least_squares_optimal_discriminator(p, q)
-c_of_g = 0.5 * float(weights @ ((p + q) * d_star**2).numpy())
-chi2 = float(weights @ ((2 * q - (p + q)) ** 2 / (p + q)).numpy())
+m = (p + q) / 2  # (N,) the mixture
+chi2 = float(weights @ ((q - m) ** 2 / m).numpy())  # chi2_Pearson(p_G || m) = int (p_G - m)^2 / m
 x_real, x_fake = p_data.sample(200_000, generator=rng)[:, 0].double(), p_gen.sample(200_000, generator=rng)[:, 0].double()
-scores = [least_squares_optimal_discriminator(d.pdf(x), g.pdf(x)) for x in (x_real, x_fake) for d, g in [(p_data, p_gen)]]
+scores = [least_squares_optimal_discriminator(p_data.pdf(x), p_gen.pdf(x)) for x in (x_real, x_fake)]  # D* on each batch
 monte_carlo = least_squares_generator_loss(scores[0]) + least_squares_generator_loss(scores[1])
-print(f"2 C(G): quadrature {2 * c_of_g:.6f}, Monte Carlo {2 * float(monte_carlo):.4f};  Pearson chi2 {chi2:.6f}")
+print(f"2 C(G): quadrature {lsgan_two_c(p_data, p_gen):.6f}, Monte Carlo {2 * float(monte_carlo):.4f};  2 chi2(p_G || m) {2 * chi2:.6f}")
+
+# %% [markdown]
+# **Does LSGAN saturate?** Its generator loss $\tfrac12 (D - c)^2$ has gradient $D - c$ in the score.
+# For a real-valued $D$ that is not optimal and scores the fakes far from $c$, that gradient does not
+# vanish, unlike the minimax loss's $-D$ in the logit: this is LSGAN's practical benefit. At the
+# optimum, though, it saturates like the JSD. $2C(G) \le \int (p + p_G)\,dx = 2$, with equality for
+# disjoint supports; and $D^*$ is flat at $a = -1$ on fakes far from the data, so however large the
+# gradient in the score, the push on the sample, $-\partial\,\text{loss}/\partial\tilde x$, vanishes:
+
+# %%
+print("2 C(G) for N(0, 1) vs N(s, 1):", ", ".join(f"s = {s}: {lsgan_two_c(Gaussian(0.0, 1.0), Gaussian(float(s), 1.0)):.4f}" for s in (1, 2, 4, 8)), "(at most 2)")
+x_tilde = torch.tensor([-2.0], dtype=torch.float64, requires_grad=True)  # a fake in the middle of N(-2, 0.5²)
+d_fake = least_squares_optimal_discriminator(Gaussian(2.0, 0.5).pdf(x_tilde), Gaussian(-2.0, 0.5).pdf(x_tilde))  # (1,)
+(grad,) = torch.autograd.grad(least_squares_generator_loss(d_fake), x_tilde)
+print(f"N(2, 0.5²) real vs N(-2, 0.5²) fake, at x̃ = -2: D* = {d_fake.item():+.6f}, gradient in the score D* - c = {d_fake.item():+.2f}, "
+      f"push on x̃ = {-grad.item():.1e}")
 
 # %% [markdown]
 # **Instance noise** (Sønderby et al., 2017; Arjovsky and Bottou, 2017) adds the same Gaussian noise to
@@ -299,10 +371,18 @@ plt.show()
 #   turn from $+1$ to $-1$ through slope 0, which the penalty punishes. When the fakes overshoot the
 #   data, the critic keeps pointing the old way and the generator runs past: watch $W_1$ rise again.
 #   In 2D or more a slope vector can rotate while keeping norm 1, so this particular trap is gone.
-# * **spectral norm**: slopes at most 1 and free to shrink; the generator settles onto the data.
-#   ("At most 1" up to the power iteration's lag: with 2 iterations per step, as here, $\sigma$ is
-#   tracked to a few per cent; with 1, on these fast-moving toys, the lag reaches 20%.)
-#
+# * **spectral norm**: slopes at most about 1 and free to shrink; the generator settles onto the data.
+#   "About", because $\sigma$ lags behind the fast-moving weights. The cell below measures it: the true
+#   spectral norm of each normalised weight, just before each call of the critic, over the whole run,
+#   with the 2 power iterations per call used here and with Miyato et al.'s 1 (one more short run).
+#   The network's bound is the product over its layers, so it can exceed 1 by more.
+
+# %%
+sn_one_iteration = train_critic_variants(target_1d, data_dim=1, variants=("sn",), num_steps=50, critic_steps=3, lr_critic=1e-2, sn_iters=1)["sn"]
+print(f"largest norm of a normalised weight during training: {max(runs_1d['sn'].sn_weight_norm):.2f} with 2 power iterations per call, "
+      f"{max(sn_one_iteration.sn_weight_norm):.2f} with 1")
+
+# %% [markdown]
 # In 2D, on a ring of four Gaussians:
 
 # %%
@@ -315,7 +395,8 @@ plt.show()
 # In 2D the penalised critic no longer traps the generator. Short runs on toys are noisy, and one
 # seed decides little: the ranking of the four here can change with the seed, the learning rates,
 # or $\lambda$ (try $\lambda = 10$), so rerun before believing it. What holds on every seed is structural: the unconstrained critic's estimate is
-# not a distance, clipping's scale depends on the architecture, and SN's bound is exactly 1.
+# not a distance, clipping's scale depends on the architecture, and SN's bound is 1 once its power
+# iteration has converged (during training its lag lets each layer's norm exceed 1, as measured above).
 #
 # ## Check yourself
 #
@@ -334,14 +415,17 @@ print(f"measured {empirical_lipschitz(clipped, grid_1d(-5, 5, 1001)):.4f}, guara
 # ## Summary
 #
 # * Lipschitz constants multiply under composition (Problem 2); ReLU and LeakyReLU are 1-Lipschitz,
-#   biases cancel, and a linear layer stretches by its spectral norm. So
-#   $\mathrm{Lip}(f) \le \prod_i \sigma_{\max}(W_i)$, a bound that is usually loose.
-# * Power iteration finds $\sigma_{\max}$ in a few matrix-vector products; spectral normalisation
-#   divides by it, one iteration per step. For convolutions the reshaped kernel's norm is not a bound.
+#   biases cancel from the bound (though they change the actual slope), and a linear layer stretches
+#   by its spectral norm. So $\mathrm{Lip}(f) \le \prod_i \sigma_{\max}(W_i)$, a bound that is usually loose.
+# * Power iteration finds $\sigma_{\max}$ in a few matrix-vector products, its error shrinking by
+#   $(\sigma_2/\sigma_1)^4$ per round; spectral normalisation divides by it, with one or two iterations
+#   per step from the previous $u$, so its $\sigma$ lags a fast-moving $W$ (see section 8). For
+#   convolutions the reshaped kernel's norm is not a bound.
 # * Weight clipping guarantees some $K = \prod c\sqrt{m_i n_i}$, set by the architecture. The gradient
 #   penalty is soft and acts on the slope directly, per sample over all input dimensions.
-# * LSGAN at its optimum minimises a Pearson $\chi^2$ divergence; instance noise blurs both densities
-#   so that $D^*$ has a slope.
+# * LSGAN at its optimum minimises $2\chi^2_{\text{Pearson}}(p_G \,\|\, \tfrac12(p + p_G))$, which is at most 2
+#   and saturates like the JSD; its benefit is a gradient in the score that does not vanish for a
+#   non-optimal $D$. Instance noise blurs both densities so that $D^*$ has a slope.
 #
 # This closes the GAN half of the course. **Next:** the adversarial-examples half, which starts with
 # 06 · adversarial examples and FGSM, in preparation (see the [course map](00_index.ipynb)).

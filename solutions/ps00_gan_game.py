@@ -251,7 +251,7 @@ check("q4")
 # Select **every** true statement:
 #
 # 1. $V(D, G) \le 0$ for every discriminator and every generator.
-# 2. The saturating and the non-saturating generator losses have different fixed points.
+# 2. With the non-saturating loss, $p_G = p$ together with $D = \tfrac12$ is no longer a fixed point of training.
 # 3. In practice, each generator step waits until the discriminator has solved $\max_D V$ exactly.
 # 4. With the non-saturating loss, the gradient with respect to a generated sample's logit is
 #    largest when the discriminator rejects that sample.

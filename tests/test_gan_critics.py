@@ -15,6 +15,7 @@ from course_lib.gan.critics import (
     wasserstein_dual_1d,
     with_instance_noise,
 )
+from course_lib.gan.discriminators import optimal_discriminator
 from course_lib.gan.distributions import Gaussian, GaussianRing, Mixture, Uniform
 from course_lib.gan.networks import Discriminator, Generator
 
@@ -74,6 +75,21 @@ def test_pushes_under_the_perfect_discriminator_vanish_for_the_minimax_loss_and_
     assert np.allclose(pushes["non-saturating"][bulk], 16.0, rtol=1e-3)
 
 
+@pytest.mark.parametrize("p_data, p_gen", [(Gaussian(2, 0.5), Gaussian(-2, 0.5)), (Gaussian(0, 1), Gaussian(1, 2))])
+def test_a_push_is_minus_the_derivative_of_the_loss_the_way_gradient_descent_moves_the_sample(p_data, p_gen):
+    # Peer: central finite differences of each loss, written from D* = p / (p + p_G) directly.
+    x = np.linspace(p_gen.mean - 2 * p_gen.std, p_gen.mean + 2 * p_gen.std, 9)
+    pushes = generator_pushes_1d(p_data, p_gen, x)
+    d_star = lambda x: optimal_discriminator(p_data, p_gen)(torch.from_numpy(x)).numpy()
+    losses = {"minimax": lambda x: np.log1p(-d_star(x)), "non-saturating": lambda x: -np.log(d_star(x))}
+    h = 1e-5
+    for name, loss in losses.items():
+        derivative = (loss(x + h) - loss(x - h)) / (2 * h)
+        assert np.allclose(pushes[name], -derivative, rtol=1e-4, atol=1e-9), name
+    if p_data.std == p_gen.std:  # the data lies to the right of every fake: positive pushes, towards it
+        assert (pushes["minimax"] > 0).all() and (pushes["non-saturating"] > 0).all() and (pushes["critic"] > 0).all()
+
+
 def test_pushes_under_disjoint_uniforms_are_zero_for_both_gan_losses():
     p_data, p_gen = Uniform(1, 3), Uniform(-3, -1)
     pushes = generator_pushes_1d(p_data, p_gen, p_gen.sample(20))
@@ -129,6 +145,21 @@ def test_clipped_critic_stays_clipped_during_training():
     critic = critic_for("clip")
     train_wgan(Generator(), critic, Gaussian(2, 0.5), CriticConfig(variant="clip", num_steps=5, clip=0.02))
     assert all(bool((p.abs() <= torch.tensor(0.02)).all()) for p in critic.parameters())
+
+
+def test_the_optimal_critic_on_a_grid_is_zero_where_the_cdfs_differ_most():
+    grid = np.linspace(-6, 8, 1401)
+    f, _ = optimal_critic_on_grid(Gaussian(2, 1), Gaussian(0, 1), grid)
+    assert f[np.argmin(np.abs(grid - 1.0))] == 0.0  # equal widths: |F_G - F| peaks half-way between the means
+
+
+def test_spectral_norm_runs_record_how_far_the_normalised_weights_exceed_norm_one():
+    runs = train_critic_variants(Gaussian(2, 0.5), 1, variants=("sn", "gp"), num_steps=20, lr_critic=1e-2)
+    lags = runs["sn"].sn_weight_norm
+    assert len(lags) == 20 and min(lags) >= 1 - 1e-9 and max(lags) > 1.0  # sigma_hat <= sigma, and it lags
+    assert runs["gp"].sn_weight_norm == []
+    one_iteration = train_critic_variants(Gaussian(2, 0.5), 1, variants=("sn",), num_steps=20, lr_critic=1e-2, sn_iters=1)["sn"]
+    assert one_iteration.w1_samples != runs["sn"].w1_samples  # the setting reaches the critic
 
 
 def test_side_by_side_runs_are_repeatable_and_record_their_curves():

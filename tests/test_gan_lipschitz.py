@@ -12,6 +12,7 @@ from course_lib.gan.lipschitz import (
     gradient_penalty,
     layer_lipschitz_constants,
     lipschitz_upper_bound,
+    normalised_weight_norms,
     spectral_norm,
     weight_clipping_bound,
 )
@@ -23,8 +24,8 @@ from course_lib.gan.networks import Discriminator
 
 @pytest.mark.parametrize("shape", [(8, 8), (32, 16), (5, 40), (1, 7), (64, 3)])
 def test_spectral_norm_matches_torch_matrix_norm_given_enough_iterations(shape):
-    # Peer: torch.linalg.matrix_norm(W, 2), from an SVD. Power iteration converges like
-    # (sigma_2 / sigma_1)^(2k); 3000 float64 iterations reach 1e-4 even for close top singular values.
+    # Peer: torch.linalg.matrix_norm(W, 2), from an SVD. The estimate of sigma converges like
+    # (sigma_2 / sigma_1)^(4k); 3000 float64 iterations reach 1e-4 even for close top singular values.
     torch.manual_seed(sum(shape))
     W = torch.randn(*shape, dtype=torch.float64)
     sigma, u, v = spectral_norm(W, n_iters=3000)
@@ -51,6 +52,21 @@ def test_spectral_norm_gradient_is_u_v_transpose():
     sigma, u, v = spectral_norm(W, n_iters=200)
     sigma.backward()
     assert torch.allclose(W.grad, torch.outer(u, v), atol=1e-12)
+
+
+@pytest.mark.parametrize("ratio", [0.5, 0.8, 0.95])
+def test_the_error_in_sigma_shrinks_by_the_fourth_power_of_the_singular_value_ratio(ratio):
+    # sigma = ||W v|| is the square root of a Rayleigh quotient of W^T W: an error e in v costs e^2 in
+    # sigma, so each round multiplies sigma's error by (sigma_2 / sigma_1)^4, not ^2. The start vector
+    # weighs the first two left singular vectors equally and misses the rest, so the rate is clean.
+    U, _ = torch.linalg.qr(torch.randn(12, 12, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    V, _ = torch.linalg.qr(torch.randn(6, 6, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+    sigmas = torch.tensor([1.0, ratio, 0.3 * ratio, 0.2 * ratio, 0.1 * ratio, 0.05 * ratio], dtype=torch.float64)
+    W = U[:, :6] @ torch.diag(sigmas) @ V.T  # (12, 6)
+    u0 = U[:, 0] + U[:, 1]  # (12,)
+    k = math.ceil(math.log(1e-6) / (4 * math.log(ratio)))  # late enough for the asymptotic rate, early enough to beat round-off
+    errors = [1.0 - float(spectral_norm(W, n, u0)[0]) for n in (k, k + 1)]  # sigma_1 = 1
+    assert errors[1] / errors[0] == pytest.approx(ratio**4, rel=1e-3)  # and far from ratio^2
 
 
 def test_spectral_norm_of_a_conv_kernel_is_that_of_its_reshaped_matrix():
@@ -82,6 +98,27 @@ def test_spectral_norm_starts_from_a_given_u_and_is_deterministic_without_one():
 def test_spectral_norm_rejects_bad_inputs_with_a_message(kwargs, error, message):
     with pytest.raises(error, match=message):
         spectral_norm(**kwargs)
+
+
+def test_normalised_weight_norms_measure_the_lag_of_sigma_and_leave_u_alone():
+    # Peer: the SVD. After W grows along a direction the stored u misses, one power iteration
+    # underestimates sigma, so W / sigma_hat has norm above 1; converged, it is 1.
+    torch.manual_seed(0)
+    net = apply_spectral_norm_(nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 1)), n_iters=1)
+    for _ in range(50):
+        net(torch.randn(2, 6))
+    assert normalised_weight_norms(net) == pytest.approx([1.0, 1.0], abs=1e-4)
+    original = net[0].parametrizations.weight.original
+    u_before = net[0].parametrizations.weight[0].u.clone()
+    with torch.no_grad():
+        original.add_(3.0 * torch.outer(torch.linalg.svd(original)[0][:, -1], torch.ones(6)))
+    norms = normalised_weight_norms(net)
+    assert torch.equal(net[0].parametrizations.weight[0].u, u_before)
+    assert norms[0] > 1.05
+    net.train()
+    true_norm = float(torch.linalg.matrix_norm(net[0].weight.detach().double(), 2))  # the call normalises with the same sigma_hat
+    assert norms[0] == pytest.approx(true_norm, rel=1e-5)
+    assert normalised_weight_norms(nn.Linear(2, 2)) == []
 
 
 def test_spectral_normalisation_makes_every_layer_norm_one():
@@ -199,6 +236,18 @@ def test_the_bias_does_not_change_the_bound_or_the_slope():
     assert lipschitz_upper_bound(net) == bound
 
 
+def test_hidden_biases_change_the_actual_slope_but_not_the_bound():
+    # Biases of -100 put every LeakyReLU(0.2) on its slope-0.2 side: the slope drops, the bound does not move.
+    torch.manual_seed(0)
+    net, points = Discriminator(data_dim=2, hidden=32), torch.randn(2000, 2, generator=torch.Generator().manual_seed(0)) * 3
+    bound, slope = lipschitz_upper_bound(net), empirical_lipschitz(net, points)
+    with torch.no_grad():
+        for layer in (m for m in net.modules() if isinstance(m, nn.Linear)):
+            layer.bias.fill_(-100.0)
+    assert lipschitz_upper_bound(net) == bound
+    assert empirical_lipschitz(net, points) < 0.1 * slope
+
+
 def test_layer_constants_name_each_layer():
     net = nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.2), nn.Linear(3, 1))
     names = [name for name, _ in layer_lipschitz_constants(net)]
@@ -208,6 +257,25 @@ def test_layer_constants_name_each_layer():
 def test_lipschitz_upper_bound_refuses_a_convolution_and_points_to_the_operator_norm():
     with pytest.raises(ValueError, match=r"layer '0' is a convolution.*conv_operator_norm"):
         lipschitz_upper_bound(nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU()))
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0, 3.0])
+def test_elu_counts_with_its_constant_max_1_alpha(alpha):
+    # ELU's slope is alpha e^x for x < 0: near 0 from the left it approaches alpha.
+    elu = nn.ELU(alpha=alpha)
+    assert layer_lipschitz_constants(nn.Sequential(nn.Linear(1, 1), elu))[1] == ("1", max(1.0, alpha))
+    measured = empirical_lipschitz(lambda x: elu(x)[:, 0], torch.tensor([[-1e-6], [1.0]], dtype=torch.float64))
+    assert measured == pytest.approx(max(1.0, alpha), rel=1e-5)
+
+
+def test_dropout_counts_1_over_1_minus_p_in_training_and_1_in_eval():
+    net = nn.Sequential(nn.Linear(4, 4, bias=False), nn.Dropout(0.5))
+    nn.init.eye_(net[0].weight)
+    assert lipschitz_upper_bound(net) == pytest.approx(2.0)  # training mode: kept units are scaled by 2
+    torch.manual_seed(0)
+    x = torch.randn(200, 4)
+    assert empirical_lipschitz(lambda x: net(x).sum(1), x) > 1.0  # a random mask really stretches beyond 1
+    assert lipschitz_upper_bound(net.eval()) == pytest.approx(1.0)
 
 
 def test_lipschitz_upper_bound_refuses_a_layer_it_cannot_bound():

@@ -72,16 +72,35 @@ def test_the_least_squares_optimal_discriminator_rejects_negative_densities_and_
     ],
 )
 def test_twice_the_lsgan_generator_value_at_the_optimum_is_the_pearson_chi2_divergence(p_data, p_gen):
-    # Mao et al. (2017), with a = -1, b = 1, c = 0:
-    # 2 C(G) = chi2_Pearson(p + p_G || 2 p_G) = int (2 p_G - (p + p_G))^2 / (p + p_G) dx.
-    # Both sides by the same Gauss-Legendre rule, exact for these densities to about 1e-12.
+    # Mao et al. (2017), with a = -1, b = 1, c = 0: 2 C(G) = int (p - p_G)^2 / (p + p_G) dx, which is
+    # 2 chi2_Pearson(p_G || m) with m = (p + p_G) / 2 and chi2_Pearson(P || Q) = int (P - Q)^2 / Q (Mao et al.
+    # write it chi2_Pearson(p + p_G || 2 p_G), first argument in the denominator). The chi2 side is written
+    # from its own definition, not from D*. Both by the same Gauss-Legendre rule, exact here to about 1e-12.
     x, w = quadrature_rule(p_data, p_gen)
     p, q = p_data.pdf(torch.from_numpy(x)).double(), p_gen.pdf(torch.from_numpy(x)).double()
     d_star = least_squares_optimal_discriminator(p, q)
     value = 0.5 * float(torch.from_numpy(w) @ (p * d_star**2)) + 0.5 * float(torch.from_numpy(w) @ (q * d_star**2))
-    both = (p + q) > 0
-    chi2 = float(torch.from_numpy(w)[both] @ ((2 * q - (p + q))[both] ** 2 / (p + q)[both]))
-    assert 2 * value == pytest.approx(chi2, rel=1e-10)
+    m = (p + q) / 2
+    both = m > 0
+    chi2_g_m = float(torch.from_numpy(w)[both] @ ((q - m)[both] ** 2 / m[both]))
+    assert 2 * value == pytest.approx(2 * chi2_g_m, rel=1e-10)
+
+
+def test_the_lsgan_divergence_saturates_at_2_and_d_star_is_flat_on_far_fakes():
+    # 2 C(G) <= int (p + p_G) = 2, reached for disjoint supports; far apart, D* = -1 on the fakes and the
+    # generator's push -d loss / dx vanishes although the gradient in the score, D* - c = -1, does not.
+    def two_c(shift):
+        p_data, p_gen = Gaussian(0.0, 1.0), Gaussian(shift, 1.0)
+        x, w = quadrature_rule(p_data, p_gen)
+        p, q = p_data.pdf(torch.from_numpy(x)).double(), p_gen.pdf(torch.from_numpy(x)).double()
+        return float(torch.from_numpy(w) @ ((p + q) * least_squares_optimal_discriminator(p, q) ** 2))
+
+    values = [two_c(s) for s in (1.0, 2.0, 4.0, 8.0)]
+    assert values == sorted(values) and 1.999 < values[-1] <= 2.0
+    x = torch.tensor([-2.0], dtype=torch.float64, requires_grad=True)
+    d_fake = least_squares_optimal_discriminator(Gaussian(2.0, 0.5).pdf(x), Gaussian(-2.0, 0.5).pdf(x))
+    (push,) = torch.autograd.grad(least_squares_generator_loss(d_fake), x)
+    assert float(d_fake.detach()) == pytest.approx(-1.0) and abs(float(push)) < 1e-11
 
 
 def test_the_batch_generator_loss_at_the_optimum_estimates_the_same_divergence():

@@ -73,6 +73,25 @@ def test_the_inner_max_raises_the_value_towards_zero():
     assert values[0] < -1.2 and values[-1] > -0.2
 
 
+def test_train_discriminator_records_v_before_each_update():
+    # Peer: gan_value of the untrained D on the same first batch (same seed, same draws).
+    from copy import deepcopy
+
+    from course_lib.gan.losses import gan_value
+
+    torch.manual_seed(0)
+    generator, discriminator = Generator(), Discriminator()
+    untrained = deepcopy(discriminator)
+    values = train_discriminator(discriminator, generator, TWO_MODES, num_steps=3, rng=torch.Generator().manual_seed(0))
+    rng = torch.Generator().manual_seed(0)
+    x_real = TWO_MODES.sample(GANConfig().batch_size, generator=rng)
+    with torch.no_grad():
+        x_fake = generator.sample(GANConfig().batch_size, generator=rng)
+        first, after_three = (float(gan_value(d(x_real), d(x_fake))) for d in (untrained, discriminator))
+    assert values[0] == pytest.approx(first, abs=1e-6)
+    assert values[0] != pytest.approx(after_three, abs=1e-6)
+
+
 def test_a_confident_discriminator_starves_only_the_saturating_loss():
     torch.manual_seed(0)
     generator, discriminator = Generator(), Discriminator()

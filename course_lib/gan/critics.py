@@ -26,7 +26,7 @@ import torch
 
 from course_lib.gan.discriminators import optimal_discriminator
 from course_lib.gan.distributions import Distribution1D, Gaussian, Mixture
-from course_lib.gan.lipschitz import apply_spectral_norm_, clip_weights_, gradient_penalty
+from course_lib.gan.lipschitz import apply_spectral_norm_, clip_weights_, gradient_penalty, normalised_weight_norms
 from course_lib.gan.losses import (
     minimax_generator_loss,
     non_saturating_generator_loss,
@@ -112,7 +112,8 @@ def optimal_critic_on_grid(p_data: Distribution1D, p_gen: Distribution1D, grid: 
     r"""The optimal K-Lipschitz critic of two densities on an even grid, and :math:`W_1 = \int |F - F_G|\,dx`.
 
     The CDFs are integrated from the densities by the trapezoid rule on the grid, which must cover
-    (nearly) all of both distributions' mass. f is 0 where the two CDFs first differ by half.
+    (nearly) all of both distributions' mass. The dual does not see a constant, so f is centred: it
+    is 0 at the grid point where :math:`|F_G - F|` is largest (between two bumps, in the gap).
 
     Args:
         p_data, p_gen: 1D distributions with ``pdf``.
@@ -185,13 +186,14 @@ def _wasserstein_1d(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def generator_pushes_1d(p_data: Distribution1D, p_gen: Distribution1D, x_fake: Tensor | np.ndarray, K: float = 1.0) -> dict[str, np.ndarray]:
-    r"""How hard each loss pushes each generated sample: :math:`-\partial\,\mathrm{loss} / \partial 	ilde x`, per sample.
+    r"""The push each loss gives each generated sample: :math:`-\partial\,\mathrm{loss} / \partial \tilde x`, per sample.
 
-    Under the perfect discriminator :math:`D^* = \sigma(l)`, :math:`l = \log p - \log p_G`, by
-    autograd through the library's losses: the minimax (saturating) loss pushes with
-    :math:`D^* l'(	ilde x)`, the non-saturating one with :math:`(1 - D^*)\, l'(	ilde x)`. Under the
-    optimal K-Lipschitz critic the WGAN loss :math:`-f(	ilde x)` pushes with :math:`f'(	ilde x) = \pm K`.
-    Positive means "move right".
+    The push is the direction in which gradient descent on the loss moves the sample: positive
+    means "move right". Under the perfect discriminator :math:`D^* = \sigma(l)`, :math:`l = \log p - \log p_G`,
+    it is computed by autograd through the library's losses: the minimax (saturating) loss
+    :math:`\log(1 - D^*)` pushes with :math:`D^*(\tilde x)\, l'(\tilde x)`, the non-saturating loss
+    :math:`-\log D^*` with :math:`(1 - D^*(\tilde x))\, l'(\tilde x)`. Under the optimal K-Lipschitz critic,
+    the WGAN loss :math:`-f(\tilde x)` pushes with :math:`f'(\tilde x) = \pm K`.
 
     Args:
         p_data, p_gen: Gaussian, Uniform or Mixture distributions (with uniforms, D* is flat: pushes 0).
@@ -199,7 +201,12 @@ def generator_pushes_1d(p_data: Distribution1D, p_gen: Distribution1D, x_fake: T
         K: the critic's Lipschitz constant.
 
     Returns:
-        {"minimax": (n,), "non-saturating": (n,), "critic": (n,)} float64 arrays.
+        {"minimax": (n,), "non-saturating": (n,), "critic": (n,)} float64 arrays of pushes.
+
+    Example:
+        >>> pushes = generator_pushes_1d(Gaussian(2, 0.5), Gaussian(-2, 0.5), np.array([-2.0]))
+        >>> [f"{name} {push[0]:+.1e}" for name, push in pushes.items()]  # all push right, towards the data
+        ['minimax +2.0e-13', 'non-saturating +1.6e+01', 'critic +1.0e+00']
 
     Introduced in notebooks/04_perfect_vs_lipschitz.
     """
@@ -264,7 +271,7 @@ class CriticConfig:
     betas: tuple[float, float] = (0.0, 0.9)  # WGAN-GP's Adam setting: no momentum on the critic's moving target
     clip: float = 0.05  # weight clipping's c; WGAN's 0.01 leaves a width-32 critic nearly flat (K tiny)
     gp_lambda: float = 10.0  # Gulrajani et al.'s lambda
-    sn_iters: int = 2  # power iterations per step, u kept between steps; with Miyato et al.'s 1, sigma lags our fast Adam steps by up to 20% on the toys
+    sn_iters: int = 2  # power iterations per call, u kept between calls; Miyato et al. use 1, which lags our fast Adam steps more (see CriticHistory.sn_weight_norm)
     num_shown: int = 512  # generated samples kept at the end, from one fixed noise batch
 
     def __post_init__(self) -> None:
@@ -292,6 +299,7 @@ class CriticHistory:
     x_fake: np.ndarray | None = None  # (num_shown, data_dim) final generated samples
     grid: np.ndarray | None = None  # (num_grid, data_dim)
     critic_grid: np.ndarray | None = None  # (num_grid,) final critic scores on the grid
+    sn_weight_norm: list[float] = field(default_factory=list)  # "sn" only: per step, the largest true norm of a normalised weight used (1 if sigma were exact)
 
     def __repr__(self) -> str:
         last = f", final critic estimate {self.w_estimate[-1]:.3f}" if self.w_estimate else ""
@@ -353,6 +361,8 @@ def train_wgan(
     Returns:
         A ``CriticHistory``: the critic's W1 estimate per step (unreliable for "plain"), and every
         10 steps an independent measure, ``sliced_wasserstein`` between generated and real samples.
+        For "sn" it also records, per step, the largest true spectral norm of a normalised weight
+        (``normalised_weight_norms``, taken just before each call of the critic that trains).
 
     Example:
         >>> _ = torch.manual_seed(0)
@@ -372,11 +382,17 @@ def train_wgan(
     z_shown, x_shown = generator.noise(config.num_shown, generator=fixed), data.sample(config.num_shown, generator=fixed)
     history = CriticHistory(config=config)
     for step in range(1, config.num_steps + 1):
+        weight_norms = []  # "sn": the true norm of each normalised weight, just before each call that uses it
         for _ in range(config.critic_steps):
             x_real = data.sample(config.batch_size, generator=rng)  # (B, d)
             with torch.no_grad():
                 x_fake = generator.sample(config.batch_size, generator=rng)  # (B, d)
+            if config.variant == "sn":
+                weight_norms += normalised_weight_norms(critic)
             estimate = critic_step(critic, opt_c, x_real, x_fake, config, rng)
+        if config.variant == "sn":
+            weight_norms += normalised_weight_norms(critic)
+            history.sn_weight_norm.append(max(weight_norms))
         loss_g = wasserstein_generator_loss(critic(generator.sample(config.batch_size, generator=rng)))
         opt_g.zero_grad()
         loss_g.backward()

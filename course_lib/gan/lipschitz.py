@@ -4,7 +4,7 @@ A function f is K-Lipschitz when :math:`|f(x) - f(y)| \le K \|x - y\|_2` for all
 network :math:`f = f_n \circ \sigma \circ \dots \circ \sigma \circ f_1` with 1-Lipschitz
 activations and affine layers :math:`f_i(x) = W_i x + b_i`, Lipschitz constants multiply under
 composition (Problem 2), the bias cancels in :math:`f_i(x) - f_i(y) = W_i (x - y)`, and the
-constant of :math:`x \mapsto W_i x` is its spectral norm :math:`\sigma(W_i)`, so
+constant of :math:`x \mapsto W_i x` is its spectral norm :math:`\sigma(W_i)`, so (whatever the biases)
 
 .. math::
     \mathrm{Lip}(f) \;\le\; \prod_i \sigma(W_i) \qquad (\text{``lipschitz\_upper\_bound''}),
@@ -25,8 +25,9 @@ from torch import nn
 
 Tensor = torch.Tensor
 
-# Activations whose Lipschitz constant we know: the largest |slope| anywhere.
-ONE_LIPSCHITZ = (nn.ReLU, nn.Tanh, nn.Identity, nn.ELU, nn.Softplus, nn.Dropout, nn.Flatten)
+# Layers that are 1-Lipschitz whatever their settings: the largest |slope| anywhere is 1.
+# (ELU and Dropout are not in this list: their constants depend on alpha and on p; see _activation_constant.)
+ONE_LIPSCHITZ = (nn.ReLU, nn.Tanh, nn.Identity, nn.Softplus, nn.Flatten)
 
 
 def _check_matrix(W: Tensor) -> None:
@@ -47,14 +48,16 @@ def spectral_norm(W: Tensor, n_iters: int = 20, u: Tensor | None = None) -> tupl
     r"""The largest singular value :math:`\sigma(W) = \sup_{\|x\|_2 = 1} \|W x\|_2`, by power iteration.
 
     Repeat :math:`v \leftarrow W^\top u / \|W^\top u\|`, :math:`u \leftarrow W v / \|W v\|`; then
-    :math:`\sigma \approx u^\top W v`. The error shrinks like :math:`(\sigma_2 / \sigma_1)^{2k}`.
+    :math:`\sigma \approx u^\top W v`. After k rounds the vectors' error shrinks like
+    :math:`(\sigma_2 / \sigma_1)^{2k}`, and since :math:`\sigma = \|W v\|` is the square root of a Rayleigh
+    quotient of :math:`W^\top W`, the error in :math:`\sigma` shrinks like :math:`(\sigma_2 / \sigma_1)^{4k}`.
     u and v are computed without gradient, so :math:`\partial\sigma / \partial W = u v^\top`, as in
     Miyato et al. (2018) and ``torch.nn.utils.parametrizations.spectral_norm``. A tensor of more than
     2 dimensions (a conv kernel) is first reshaped to (m, -1), as torch does.
 
     Args:
         W: (m, n) float tensor (or (m, ...), reshaped to (m, n)).
-        n_iters: power iterations; 1 per training step suffices when u is kept between steps.
+        n_iters: power iterations; training typically runs 1 or 2 per step, keeping u between steps.
         u: (m,) starting vector, e.g. the u of the previous call; a fixed random one if None.
 
     Returns:
@@ -159,9 +162,10 @@ def clip_weights_(module: nn.Module, c: float) -> nn.Module:
 class SpectralNormalization(nn.Module):
     """A parametrisation W -> W / sigma(W) that keeps its power-iteration vector u between calls.
 
-    Each call in training mode runs ``n_iters`` more power iterations from the stored u (one per step
-    is enough, since W changes little between steps); in eval mode u stays fixed. Register it with
-    ``apply_spectral_norm_``.
+    Each call in training mode runs ``n_iters`` more power iterations from the stored u (Miyato et al.
+    use one per step, relying on W changing little between steps); in eval mode u stays fixed.
+    Register it with ``apply_spectral_norm_``. The estimate of sigma lags behind a fast-changing W, so
+    the normalised weight's norm can exceed 1; ``normalised_weight_norms`` measures by how much.
 
     Introduced in notebooks/05_lipschitz_constraints.
     """
@@ -185,8 +189,9 @@ class SpectralNormalization(nn.Module):
 def apply_spectral_norm_(module: nn.Module, n_iters: int = 1) -> nn.Module:
     """Spectrally normalise every ``nn.Linear`` weight of ``module`` in place, with ``SpectralNormalization``.
 
-    Afterwards each layer's weight, read as ``layer.weight``, has spectral norm 1 (up to the power
-    iteration's accuracy), so with 1-Lipschitz activations the network is 1-Lipschitz.
+    Afterwards each layer's weight, read as ``layer.weight``, has spectral norm 1 up to the power
+    iteration's accuracy (exactly 1 only with a converged sigma; see ``normalised_weight_norms``), so
+    with 1-Lipschitz activations the network is (nearly) 1-Lipschitz.
 
     Example:
         >>> net = apply_spectral_norm_(nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1)), n_iters=30)
@@ -201,12 +206,53 @@ def apply_spectral_norm_(module: nn.Module, n_iters: int = 1) -> nn.Module:
     return module
 
 
+def normalised_weight_norms(module: nn.Module) -> list[float]:
+    r"""The true spectral norm of each spectrally normalised weight, as the next training-mode call would use it.
+
+    ``SpectralNormalization`` divides W by an estimate :math:`\hat\sigma` from ``n_iters`` power
+    iterations started at its stored u. As :math:`\hat\sigma = u^\top W v \le \sigma(W)`, the
+    normalised weight has norm :math:`\sigma(W) / \hat\sigma \ge 1`: exactly 1 only once the iteration
+    has converged. The ratio is computed from a copy of u, so the stored u does not change.
+
+    Returns:
+        One float per spectrally normalised weight, in registration order; [] if there is none.
+
+    Example:
+        >>> net = apply_spectral_norm_(nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1)), n_iters=30)
+        >>> [round(norm, 6) for norm in normalised_weight_norms(net)]
+        [1.0, 1.0]
+
+    Introduced in notebooks/05_lipschitz_constraints.
+    """
+    norms = []
+    for layer in module.modules():
+        if not nn.utils.parametrize.is_parametrized(layer, "weight"):
+            continue
+        W = layer.parametrizations.weight.original.detach()  # (m, n), before normalisation
+        for parametrization in layer.parametrizations.weight:
+            if isinstance(parametrization, SpectralNormalization):
+                sigma_hat, _, _ = _power_iteration(W, parametrization.u.clone(), parametrization.n_iters)
+                norms.append(float(torch.linalg.matrix_norm(W.double(), 2)) / float(sigma_hat))
+    return norms
+
+
 def _activation_constant(layer: nn.Module) -> float | None:
-    """The Lipschitz constant of a known activation, or None if ``layer`` is not one."""
+    """The Lipschitz constant of a known activation, or None if ``layer`` is not one.
+
+    ELU's slope is alpha e^x for x < 0, so its constant is max(1, |alpha|). Dropout in training mode
+    multiplies the kept units by 1 / (1 - p), so each of its random masks is 1 / (1 - p)-Lipschitz;
+    in eval mode it is the identity.
+    """
     if isinstance(layer, ONE_LIPSCHITZ):
         return 1.0
     if isinstance(layer, nn.LeakyReLU):
         return max(1.0, abs(layer.negative_slope))
+    if isinstance(layer, nn.ELU):
+        return max(1.0, abs(layer.alpha))
+    if isinstance(layer, nn.Dropout):
+        if not layer.training or layer.p == 0:
+            return 1.0
+        return 0.0 if layer.p == 1 else 1.0 / (1.0 - layer.p)  # p = 1 zeroes every unit: a constant function
     if isinstance(layer, nn.Sigmoid):
         return 0.25
     return None
@@ -245,8 +291,8 @@ def layer_lipschitz_constants(model: nn.Module) -> list[tuple[str, float]]:
             )
         else:
             raise ValueError(
-                f"cannot bound layer {name!r} ({type(layer).__name__}): lipschitz_upper_bound knows nn.Linear and the "
-                f"activations ReLU, LeakyReLU, Tanh, Sigmoid, ELU, Softplus; remove the layer or bound it by hand"
+                f"cannot bound layer {name!r} ({type(layer).__name__}): lipschitz_upper_bound knows nn.Linear, the "
+                f"activations ReLU, LeakyReLU, ELU, Tanh, Sigmoid, Softplus, and Dropout; remove the layer or bound it by hand"
             )
     return constants
 
@@ -265,8 +311,10 @@ def lipschitz_upper_bound(model: nn.Module) -> float:
     r"""An upper bound on the Lipschitz constant of a chain of layers: :math:`\prod_i \sigma(W_i)` times the activations' constants.
 
     With 1-Lipschitz activations (ReLU, LeakyReLU with slope at most 1, tanh) it is the product of
-    the linear layers' spectral norms. The bias plays no part. The bound is usually loose: it
-    assumes every layer stretches the same direction maximally, which rarely happens.
+    the linear layers' spectral norms. The biases play no part in the *bound*, since each cancels in
+    :math:`f_i(x) - f_i(y)`; they do change the network's *actual* slope, by deciding which units are
+    active. The bound is usually loose: it assumes every layer stretches the same direction
+    maximally, with every unit active, which rarely happens.
 
     Raises:
         ValueError: on a layer it cannot bound, naming it (see ``layer_lipschitz_constants``).

@@ -141,7 +141,10 @@ def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
 
 LSGAN_LABELS = (-1.0, 1.0, 0.0)
 """(a, b, c) of Mao et al. (2017): fake label a, real label b, and the score c the generator aims for.
-With b - c = 1 and b - a = 2, the generator minimises half a Pearson chi-squared divergence."""
+With b - c = 1 and b - a = 2, the generator's objective at the optimal D is
+C(G) = 1/2 int (p - p_G)^2 / (p + p_G) dx = chi2_Pearson(p_G || (p + p_G) / 2), with the convention
+chi2_Pearson(P || Q) = int (P - Q)^2 / Q. (Mao et al. write 2 C(G) = chi2_Pearson(p + p_G || 2 p_G),
+putting the first argument in the denominator.) It is bounded: 2 C(G) <= 2, reached for disjoint supports."""
 
 
 def least_squares_discriminator_loss(real_scores: Tensor, fake_scores: Tensor, a: float = -1.0, b: float = 1.0) -> Tensor:
@@ -164,8 +167,12 @@ def least_squares_discriminator_loss(real_scores: Tensor, fake_scores: Tensor, a
 def least_squares_generator_loss(fake_scores: Tensor, c: float = 0.0) -> Tensor:
     r"""LSGAN's generator loss :math:`\tfrac12 E_z[(D(G(z)) - c)^2]`.
 
-    It does not saturate: its gradient in the score, :math:`D - c`, grows the further the fakes are
-    from where the generator wants them. (The popular (a, b, c) = (0, 1, 1) setting is also fine.)
+    Its gradient in the score, :math:`D - c`, does not vanish when a real-valued D scores the fakes
+    far from c, unlike the minimax loss's :math:`-D` in the logit: that is LSGAN's practical benefit.
+    It is not a cure at the optimum: the optimal :math:`D^* = (p - p_G)/(p + p_G)` is flat at
+    :math:`a = -1` on fakes far from the data, so the push :math:`-\partial \mathrm{loss} / \partial \tilde x`
+    vanishes there, and the divergence it minimises saturates (see ``LSGAN_LABELS``).
+    (The popular (a, b, c) = (0, 1, 1) setting is also fine.)
 
     Example:
         >>> float(least_squares_generator_loss(torch.tensor([-1.0, 1.0])))

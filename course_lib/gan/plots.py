@@ -42,8 +42,14 @@ def plot_generator_loss_gradients() -> Figure:
     return fig
 
 
-def plot_gan_1d(history: History, data: Distribution1D, frames: list[int] | None = None) -> Figure:
-    """Snapshots of a 1D run: the real density (blue), the generated samples (orange) and D(x) (purple)."""
+def plot_gan_1d(history: History, data: Distribution1D, frames: list[int] | None = None, title: str | None = None) -> Figure:
+    """Snapshots of a 1D run: the real density (blue), the generated samples (orange) and D(x) (purple).
+
+    Args:
+        frames: indices of the snapshots to show (three evenly spaced ones by default).
+        title: the figure's title; state what this run shows. The default only describes the panels,
+            since a GAN run may or may not match the data (check each bump's width, not only its place).
+    """
     snapshots = [s for s in history.snapshots if s.phase != "discriminator"]
     frames = frames if frames is not None else np.linspace(0, len(snapshots) - 1, 3).round().astype(int).tolist()
     grid = history.grid[:, 0]
@@ -59,7 +65,7 @@ def plot_gan_1d(history: History, data: Distribution1D, frames: list[int] | None
         ax.set(title=f"step {snapshot.step}", xlabel="x", ylim=(0, 1.05))
     np.atleast_1d(axes)[0].set_ylabel("density  /  D(x)")
     np.atleast_1d(axes)[-1].legend(loc="upper right")
-    fig.suptitle("The generator's samples move onto the data; D flattens towards 1/2")
+    fig.suptitle(title or "Snapshots of the game: generated samples (orange) against the data (blue), and D(x)")
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.8, wspace=0.08)  # fixed: no layout pass
     return fig
 

@@ -77,7 +77,7 @@ class History:
 
     config: GANConfig
     grid: np.ndarray | None  # (num_grid, data_dim) points where D was evaluated
-    value: list[float] = field(default_factory=list)  # V(D, G) on each step's batch, after the D steps
+    value: list[float] = field(default_factory=list)  # V(D, G) on each D step's batch, taken before that D update; mean over the k D steps
     loss_d: list[float] = field(default_factory=list)
     loss_g: list[float] = field(default_factory=list)
     snapshots: list[Snapshot] = field(default_factory=list)
@@ -114,7 +114,7 @@ class GANTrainer:
         self.loss_g_fn = GENERATOR_LOSSES[config.generator_loss]
 
     def discriminator_step(self) -> float:
-        """One ascent step of D on V(D, G) (a descent step on -V). Returns V on this batch."""
+        """One ascent step of D on V(D, G) (a descent step on -V). Returns V on this batch, computed before the update."""
         x_real = self.data.sample(self.config.batch_size, generator=self.rng)
         with torch.no_grad():
             x_fake = self.generator.sample(self.config.batch_size, generator=self.rng)
@@ -155,7 +155,9 @@ def train_gan(
         progress: show a progress bar.
 
     Returns:
-        A ``History`` with V, loss_d and loss_g per generator step, and snapshots.
+        A ``History`` with V, loss_d and loss_g per generator step, and snapshots. V of a step is the
+        mean over its k D steps of V on each D step's batch, computed before that D update (the value
+        the gradient step was taken on); snapshots hold V after the moves, on fixed samples.
 
     Example:
         >>> from course_lib.gan.distributions import Gaussian
@@ -213,7 +215,9 @@ def train_discriminator(
 ) -> list[float]:
     """Train only D, against a frozen G, for ``num_steps`` steps: the inner max of the game.
 
-    Returns the value V(D, G) after each step (it climbs towards its maximum, 2 JSD - log 4).
+    Returns the value V(D, G) on each step's batch, computed *before* that step's update: ``values[0]``
+    is the untrained D's value, ``values[i]`` the value after i updates. It climbs towards its maximum,
+    2 JSD - log 4.
 
     Introduced in notebooks/01_gan_game.
     """

@@ -64,7 +64,7 @@ class PerfectVsLipschitzExplorer(Explorer):
         self.push_lines = {}
         for name, role, linestyle in (("minimax", "perfect", "-"), ("non-saturating", "perfect", "--"), ("critic", "critic", "-.")):
             (self.push_lines[name],) = ax_push.plot([], [], color=COLORS[role], linestyle=linestyle, linewidth=2, label=name)
-        ax_push.set(yscale="log", xlim=(-6, 6), ylim=(PUSH_FLOOR, 1e4), xlabel="generated sample x̃", ylabel="|push| on x̃")
+        ax_push.set(yscale="log", xlim=(-6, 6), ylim=(PUSH_FLOOR, 1e4), xlabel="generated sample x̃", ylabel="|push| = |−∂ loss / ∂x̃|")
         ax_push.legend(loc="lower left", fontsize=7)
         self.ax, self.ax_push = ax, ax_push
         self.animated = [self.real_line, self.fake_line, self.d_star_line, self.critic_line, *self.push_lines.values(), ax.title, ax_push.title]
