@@ -189,6 +189,15 @@ def test_function_test_with_precomputed_outputs_holds_no_implementation():
         FunctionTest("f", inputs=[(2.0,)], outputs=[4.0, 9.0])
 
 
+def test_an_endless_loop_becomes_a_verdict():
+    def endless(x):
+        while True:
+            pass
+
+    verdict = FunctionTest("f", inputs=[(1.0,)], outputs=[1.0], seconds_per_call=0.2).run({"f": endless})
+    assert verdict.status == "failed" and "TimeoutError" in verdict.message and "endless loop" in verdict.message
+
+
 def test_forgotten_return_and_errors_against_zero_are_explained():
     assert "did you forget a `return`?" in compare_values(to_plain(None), to_plain(1.0)).message
     message = compare_values(to_plain(np.array([0.5])), to_plain(np.array([0.0]))).message

@@ -17,8 +17,11 @@ by hand against the rubric in the solution.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,6 +264,7 @@ class FunctionTest(AnswerTest):
     atol: float = 1e-8
     title: str = ""
     outputs: Sequence | None = None
+    seconds_per_call: float = 10.0  # an endless loop becomes a verdict, not a hung check()
 
     def __post_init__(self):
         if (self.reference is None) == (self.outputs is None):
@@ -286,7 +290,8 @@ class FunctionTest(AnswerTest):
         outputs = []
         for args in self.inputs:
             try:
-                outputs.append(to_plain(function(*copy.deepcopy(args))))
+                with time_limit(self.seconds_per_call):
+                    outputs.append(to_plain(function(*copy.deepcopy(args))))
             except Exception as error:  # the student's bug, reported as a verdict
                 outputs.append(raised(error))
                 break
@@ -307,6 +312,31 @@ class FunctionTest(AnswerTest):
             if not verdict.passed:
                 return Verdict(verdict.status, verdict.message + where)
         return passed()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds`` of wall time (Unix main thread; elsewhere no limit).
+
+    Example:
+        >>> with time_limit(1.0):
+        ...     sum(range(10))
+        45
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeoutError(f"it took longer than {seconds:g} s on this input; look for an endless loop")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _describe_args(args: tuple) -> str:
