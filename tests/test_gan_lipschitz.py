@@ -227,13 +227,14 @@ def test_lipschitz_upper_bound_is_exact_for_one_linear_layer():
     assert lipschitz_upper_bound(layer) == pytest.approx(empirical_lipschitz(lambda x: layer(x)[:, 0], torch.randn(3, 5)), rel=1e-5)
 
 
-def test_the_bias_does_not_change_the_bound_or_the_slope():
+def test_the_last_layer_bias_changes_neither_the_bound_nor_the_slope():
     torch.manual_seed(0)
-    net = Discriminator(data_dim=1, hidden=8)
-    bound = lipschitz_upper_bound(net)
+    net, points = Discriminator(data_dim=1, hidden=8), torch.linspace(-3, 3, 101).unsqueeze(1)
+    bound, slope = lipschitz_upper_bound(net), empirical_lipschitz(net, points)
     with torch.no_grad():
         net.net[-1].bias.add_(50.0)
     assert lipschitz_upper_bound(net) == bound
+    assert empirical_lipschitz(net, points) == pytest.approx(slope, rel=1e-6)
 
 
 def test_hidden_biases_change_the_actual_slope_but_not_the_bound():
