@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,7 @@ import torch
 
 from course_lib.grading import symbolic
 from course_lib.grading.checks import (
+    FAILED,
     NOT_IMPLEMENTED_MESSAGE,
     UNDECIDED,
     Plain,
@@ -74,6 +76,8 @@ def to_plain(obj: object) -> Plain:
     if kind in (list, tuple, set, frozenset) and len(obj) <= MAX_ITEMS:
         items = sorted(obj, key=repr) if kind in (set, frozenset) and _all_plain_scalars(obj) else list(obj)
         return Plain("set" if kind in (set, frozenset) else "sequence", kind.__name__, items=tuple(map(to_plain, items)))
+    if kind is dict and len(obj) <= MAX_ITEMS and _all_plain_scalars(obj):
+        return Plain("mapping", "dict", tuple(obj), items=tuple(to_plain(value) for value in obj.values()))
     return Plain("other", _type_name(obj))
 
 
@@ -96,6 +100,15 @@ def _as_number(number: object) -> int | float:
 
 def _all_plain_scalars(items) -> bool:
     return all(type(item) in (int, str) for item in items)
+
+
+COMPARABLE_KINDS = ("number", "tensor", "ndarray", "sequence", "mapping")
+
+
+def comparable(plain: Plain) -> bool:
+    """Whether a FunctionTest can compare this output: numbers, arrays, tensors, and lists, tuples
+    and dicts of them, nested."""
+    return plain.kind in COMPARABLE_KINDS and all(comparable(item) for item in plain.items)
 
 
 def missing(name: str) -> Plain:
@@ -256,7 +269,13 @@ class FunctionTest(AnswerTest):
     """A function, called on ``inputs`` (a list of argument tuples the grader picks) and
     compared output by output with ``reference`` (the course library's implementation), or
     with ``outputs``, one precomputed output per input: what a public test uses, so that the
-    students' copy holds no implementation they could call."""
+    students' copy holds no implementation they could call.
+
+    Outputs may be numbers, tensors, arrays, or lists, tuples and dicts of them (nested); the
+    expected outputs are computed once, when the test is made, so an output of any other type
+    is an authoring error raised right there. With ``check_unchanged=True`` the student's
+    function must also leave its inputs as it found them.
+    """
 
     reference: Callable | None = None
     inputs: Sequence[tuple] = ()
@@ -265,15 +284,26 @@ class FunctionTest(AnswerTest):
     title: str = ""
     outputs: Sequence | None = None
     seconds_per_call: float = 10.0  # an endless loop becomes a verdict, not a hung check()
+    check_unchanged: bool = False  # fail a function that modifies its inputs in place
 
     def __post_init__(self):
         if (self.reference is None) == (self.outputs is None):
             raise TypeError(f"FunctionTest({self.answer!r}) takes either `reference` or `outputs`, not both or neither")
         if self.outputs is not None and len(self.outputs) != len(self.inputs):
             raise TypeError(f"FunctionTest({self.answer!r}) needs one output per input (got {len(self.outputs)} for {len(self.inputs)})")
+        outputs = self.outputs if self.outputs is not None else [self.reference(*copy.deepcopy(args)) for args in self.inputs]
+        expected = tuple(to_plain(output) for output in outputs)
+        for number, plain in enumerate(expected):
+            if not comparable(plain):
+                raise TypeError(
+                    f"FunctionTest({self.answer!r}): expected output {number + 1} is {plain.describe()}; outputs must be numbers, "
+                    f"tensors, arrays, or lists, tuples and dicts of them"
+                )
+        object.__setattr__(self, "_expected", expected)
 
-    def expected_output(self, number: int, args: tuple) -> Any:
-        return self.outputs[number] if self.outputs is not None else self.reference(*copy.deepcopy(args))
+    def expected_output(self, number: int) -> Plain:
+        """The expected output on input ``number``, as plain data."""
+        return self._expected[number]
 
     def default_title(self) -> str:
         return f"`{self.answer}` on {len(self.inputs)} input(s)"
@@ -285,38 +315,71 @@ class FunctionTest(AnswerTest):
             return missing(self.answer)
         if not callable(function):
             return Plain("other", _type_name(function))
-        if str(getattr(function, "__module__", "")).startswith("course_lib."):
-            return Plain("library", str(getattr(function, "__qualname__", "function")))
-        outputs = []
-        for args in self.inputs:
-            try:
-                with time_limit(self.seconds_per_call):
-                    outputs.append(to_plain(function(*copy.deepcopy(args))))
-            except Exception as error:  # the student's bug, reported as a verdict
-                outputs.append(raised(error))
-                break
-        return tuple(outputs)
+        library = library_name(function)
+        if library:
+            return Plain("library", library)
+        return call_on_inputs(function, self.inputs, self.seconds_per_call, self.check_unchanged)
 
     def judge(self, probed: Plain | tuple[Plain, ...]) -> Verdict:
         if isinstance(probed, Plain):
             if probed.kind == "library":
-                return failed(f"`{self.answer}` is the course library's own `{probed.type_name}`: write your own implementation")
+                return Verdict(FAILED, f"`{self.answer}` uses the course library's own `{probed.type_name}`: write your own implementation", True)
             early = _judge_probe(probed)
             return early or failed(f"`{self.answer}` must be a function (got {probed.describe()})")
-        for number, (args, output) in enumerate(zip(self.inputs, probed)):
+        for number, (args, call) in enumerate(zip(self.inputs, probed)):
             where = f" (input {number + 1} of {len(self.inputs)}: {_describe_args(args)})"
+            output, after = (call.items[0], call.items[1]) if call.kind == "call" else (call, None)
+            if output.kind == "library":
+                return Verdict(FAILED, f"`{self.answer}` calls the course library's own `{output.type_name}`: write your own implementation", True)
             early = _judge_probe(output)
             if early:
                 return early if early.status != "failed" else failed(early.message + where)
-            verdict = compare_values(output, to_plain(self.expected_output(number, args)), self.rtol, self.atol)
+            verdict = compare_values(output, self.expected_output(number), self.rtol, self.atol)
             if not verdict.passed:
                 return Verdict(verdict.status, verdict.message + where)
+            if after is not None and not compare_values(after, to_plain(tuple(args)), rtol=0.0, atol=0.0).passed:
+                return failed(f"`{self.answer}` changed its input in place{where}; work on a copy, e.g. x = x.clone(), or write x = x + 1, not x += 1")
         return passed()
 
 
+def library_name(function: Callable) -> str:
+    """The name of the course library function that ``function`` is (or a functools.partial of), else ''."""
+    while isinstance(function, functools.partial):
+        function = function.func
+    function = getattr(function, "__func__", function)  # a bound method
+    module = getattr(function, "__module__", "")
+    if isinstance(module, str) and module.startswith("course_lib."):
+        name = getattr(function, "__qualname__", "function")
+        return name if isinstance(name, str) else "function"
+    return ""
+
+
+def call_on_inputs(function: Callable, inputs: Sequence[tuple], seconds_per_call: float, check_unchanged: bool = False, clock: str = "wall") -> tuple[Plain, ...]:
+    """Call ``function`` on a copy of each input and reduce each output to plain data.
+
+    Stops at the first exception (reported as a ``raised`` Plain). With ``check_unchanged``,
+    each result is a ``call`` Plain holding the output and the arguments as they were after
+    the call. Shared by ``check()`` in the student's kernel and by the grader's sandbox.
+    """
+    results = []
+    for args in inputs:
+        args = copy.deepcopy(args)
+        try:
+            with time_limit(seconds_per_call, clock):
+                output = to_plain(function(*args))
+        except Exception as error:  # the student's bug, reported as a verdict
+            results.append(raised(error))
+            break
+        results.append(Plain("call", "call", items=(output, to_plain(tuple(args)))) if check_unchanged else output)
+    return tuple(results)
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds`` of wall time (Unix main thread; elsewhere no limit).
+def time_limit(seconds: float, clock: str = "wall") -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds`` of wall time, or of this process's CPU
+    time with ``clock="cpu"`` (Unix main thread; elsewhere no limit).
+
+    The grader uses CPU time, so that a verdict does not depend on how busy the machine is.
 
     Example:
         >>> with time_limit(1.0):
@@ -326,17 +389,18 @@ def time_limit(seconds: float) -> Iterator[None]:
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
+    timer, signal_number = (signal.ITIMER_PROF, signal.SIGPROF) if clock == "cpu" else (signal.ITIMER_REAL, signal.SIGALRM)
 
     def stop(signum, frame):
         raise TimeoutError(f"it took longer than {seconds:g} s on this input; look for an endless loop")
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal_number, stop)
+    signal.setitimer(timer, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(timer, 0)
+        signal.signal(signal_number, previous)
 
 
 def _describe_args(args: tuple) -> str:

@@ -19,6 +19,11 @@ import numpy as np
 
 PASSED, FAILED, NOT_IMPLEMENTED, UNDECIDED = "passed", "failed", "not implemented", "could not decide"
 NOT_IMPLEMENTED_MESSAGE = "not implemented yet"
+# Every kind of Plain answer (see Plain's docstring); the grader rejects any other kind from a sandbox.
+PLAIN_KINDS = frozenset(
+    {"number", "tensor", "ndarray", "str", "sequence", "set", "mapping", "none", "ellipsis", "other", "missing", "raised", "library", "call"}
+)
+MAX_QUOTE = 40  # characters of a student's text quoted back in a message
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Verdict:
 
     status: str
     message: str = ""
+    voids_question: bool = False  # the answer wraps the course's own reference: the whole question earns 0
 
     @property
     def passed(self) -> bool:
@@ -58,8 +64,12 @@ class Plain:
 
     ``kind`` is one of: ``number`` (value: int or float), ``tensor`` or ``ndarray`` (value: a
     numpy array; ``dtype`` the original dtype's name, such as ``torch.float32``), ``str``,
-    ``sequence`` or ``set`` (value: a tuple of Plain), ``none``, ``ellipsis`` (the ``...``
-    placeholder of an unanswered question), or ``other`` (anything else: only its type name is kept).
+    ``sequence`` or ``set`` (items: a tuple of Plain), ``mapping`` (a dict: value is the tuple of
+    its keys, items their values), ``none``, ``ellipsis`` (the ``...`` placeholder of an unanswered
+    question), or ``other`` (anything else: only its type name is kept). Probes add ``missing``
+    (no such name), ``raised`` (the student's function raised: value is the message), ``library``
+    (the answer is, or calls, the course's own reference) and ``call`` (one call of a function
+    whose inputs must stay unchanged: items are the output and the inputs after the call).
     """
 
     kind: str
@@ -76,7 +86,7 @@ class Plain:
         """How the answer reads in a message: 'a torch.Tensor of shape (3,) and dtype torch.float64'."""
         if self.kind in ("tensor", "ndarray"):
             return f"a {self.type_name} of shape {self.shape} and dtype {self.dtype}"
-        if self.kind in ("sequence", "set"):
+        if self.kind in ("sequence", "set", "mapping"):
             return f"a {self.type_name} of {len(self.items)} items"
         if self.kind == "none":
             return "None"
@@ -105,6 +115,8 @@ def compare_values(actual: Plain, expected: Plain, rtol: float = 1e-5, atol: flo
         return not_implemented()
     if actual.kind != expected.kind:
         return failed(f"expected {_expected_type(expected)}, got {actual.describe()}{_hint(actual, expected)}")
+    if expected.kind in ("sequence", "mapping"):
+        return _compare_nested(actual, expected, rtol, atol)
     if expected.kind == "number":
         return _compare_arrays(np.asarray(actual.value, float), np.asarray(expected.value, float), rtol, atol)
     if actual.shape != expected.shape:
@@ -112,6 +124,32 @@ def compare_values(actual: Plain, expected: Plain, rtol: float = 1e-5, atol: flo
     if actual.dtype != expected.dtype:
         return failed(f"expected dtype {expected.dtype}, got dtype {actual.dtype}")
     return _compare_arrays(actual.value, expected.value, rtol, atol)
+
+
+def _compare_nested(actual: Plain, expected: Plain, rtol: float, atol: float) -> Verdict:
+    """A list, tuple or dict answer: the same length (or keys), then each item as :func:`compare_values`."""
+    if actual.type_name != expected.type_name or len(actual.items) != len(expected.items):
+        return failed(f"expected {expected.describe()}, got {actual.describe()}")
+    mine_items = actual.items
+    if expected.kind == "mapping":
+        if set(actual.value) != set(expected.value):
+            missing = [key for key in expected.value if key not in actual.value]
+            return failed(f"expected the keys {_listing(expected.value)}" + (f"; {_quote(missing[0])} is missing" if missing else ""))
+        by_key = dict(zip(actual.value, actual.items))
+        mine_items = tuple(by_key[key] for key in expected.value)
+    labels = expected.value if expected.kind == "mapping" else range(len(expected.items))
+    for label, mine, theirs in zip(labels, mine_items, expected.items):
+        verdict = compare_values(mine, theirs, rtol, atol)
+        if not verdict.passed:
+            where = f"key {_quote(label)}" if expected.kind == "mapping" else f"item {label}"
+            return Verdict(verdict.status, f"{where} of your {actual.type_name}: {verdict.message}")
+    return passed()
+
+
+def _quote(value: object) -> str:
+    """A student's value, quoted and cut short: a message never echoes a long text back."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 4] + "...'"
 
 
 def _expected_type(expected: Plain) -> str:
@@ -245,7 +283,7 @@ def _not_an_option(actual: Plain, options: tuple) -> str:
     if actual.kind not in kinds or actual.type_name not in ("int", "str"):
         return f"expected one of the options {_listing(options)}, got {actual.describe()}"
     if actual.value not in options:
-        return f"{actual.value!r} is not one of the options {_listing(options)}"
+        return f"{_quote(actual.value)} is not one of the options {_listing(options)}"
     return ""
 
 

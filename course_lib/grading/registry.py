@@ -10,6 +10,7 @@ replaces that question's tests.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from course_lib.grading.answers import AnswerTest
@@ -116,6 +117,13 @@ def score(namespace: dict, points: dict[str, float]) -> dict[str, float]:
         if question not in namespace.get(REGISTRY_NAME, {}):
             scores[question] = 0.0
             continue
-        graded = [r for r in run_question(namespace, question).results if r.graded]
-        scores[question] = worth * sum(r.verdict.passed for r in graded) / len(graded) if graded else 0.0
+        scores[question] = question_score(run_question(namespace, question).results, worth)
     return scores
+
+
+def question_score(results: Sequence[TestResult], worth: float) -> float:
+    """``worth`` times the share of graded tests passed, in [0, worth]; 0 if any answer wraps the library."""
+    graded = [r for r in results if r.graded]
+    if not graded or any(r.verdict.voids_question for r in results):
+        return 0.0
+    return min(worth, max(0.0, worth * sum(r.verdict.passed for r in graded) / len(graded)))

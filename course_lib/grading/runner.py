@@ -1,0 +1,226 @@
+"""Inside the sandbox: run a student's notebook, then probe its answers. Run as a program:
+
+    python -I -m course_lib.grading.runner < request.json
+
+The request (JSON on standard input) holds the notebook's code cells, the probes to run and the
+limits. Nothing else from the grader crosses into the sandbox: no test, no expected answer, no
+reference implementation. The runner answers on its standard output, one JSON object a line:
+
+- ``{"cell": i}`` before cell ``i`` runs, and ``{"cell_error": i, "error": "..."}`` if it failed;
+- ``{"probe": k}`` before probe ``k``, then ``{"probe_result": k, "answer": ...}`` where the
+  answer is one Plain (see :mod:`course_lib.grading.wire`) or a list of them, one per call;
+- ``{"done": true}`` at the end.
+
+The student's own output goes to /dev/null: nothing they print can pass for a grader message.
+Cells run one after another in one IPython shell, as in a kernel; a cell that fails or runs out
+of CPU time is reported, and the next cell runs. If the whole process dies (``os._exit``, a
+crash, the CPU limit), the grader knows from the last ``cell``/``probe`` line what was running,
+and runs the notebook again without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+import types
+from contextlib import contextmanager
+
+# Imported before any student code runs, so that a cell that patches these modules does not change the probes.
+from course_lib.grading.answers import call_on_inputs, library_name, missing, to_plain
+from course_lib.grading.checks import Plain
+from course_lib.grading.wire import decode_value, encode_plain
+
+MAX_REQUEST_BYTES = 64 << 20
+
+
+class CellTimeout(BaseException):
+    """A cell ran out of CPU time. A BaseException, so that `except Exception` in a cell cannot swallow it."""
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.buffer.read(MAX_REQUEST_BYTES))
+    channel = _private_channel()
+    limits = request["limits"]
+    _set_limits(limits)
+    _prepare_home(request.get("matplotlib_cache"))
+    shell = _make_shell()
+    skip_cells, skip_probes = set(request.get("skip_cells", ())), set(request.get("skip_probes", ()))
+    for index, source in enumerate(request["cells"]):
+        if index in skip_cells:
+            continue
+        _send(channel, {"cell": index})
+        error = _run_cell(shell, source, limits["cell_cpu_seconds"])
+        if error:
+            _send(channel, {"cell_error": index, "error": error})
+    for number, probe in enumerate(request["probes"]):
+        if number in skip_probes:
+            continue
+        _send(channel, {"probe": number})
+        _send(channel, {"probe_result": number, "answer": _run_probe(shell.user_ns, probe)})
+    _send(channel, {"done": True})
+    return 0
+
+
+# ---- the process: channel, limits, home ------------------------------------------------------
+
+
+def _private_channel():
+    """Keep standard output for the grader's messages; send the student's output to /dev/null."""
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.set_inheritable(channel.fileno(), False)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+    return channel
+
+
+def _send(channel, message: dict) -> None:
+    channel.write(json.dumps(message, allow_nan=False) + "\n")
+    channel.flush()
+
+
+def _set_limits(limits: dict) -> None:
+    """Resource limits on this process and its children, set before any student code runs."""
+    cpu = int(limits["total_cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU, then SIGKILL 5 s later
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    if limits.get("processes"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error, not a dead process
+
+
+def _prepare_home(matplotlib_cache: str | None) -> None:
+    """A private working folder, and matplotlib's prebuilt font cache (no rebuild per submission)."""
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="submission-")
+    os.environ.update(HOME=home, MPLBACKEND="Agg", MPLCONFIGDIR=os.path.join(home, ".matplotlib"), IPYTHONDIR=os.path.join(home, ".ipython"))
+    os.makedirs(os.environ["MPLCONFIGDIR"])
+    if matplotlib_cache and os.path.isdir(matplotlib_cache):
+        for name in os.listdir(matplotlib_cache):
+            if name.startswith("fontlist") and name.endswith(".json"):
+                shutil.copy(os.path.join(matplotlib_cache, name), os.environ["MPLCONFIGDIR"])
+    os.chdir(home)
+
+
+# ---- cells ---------------------------------------------------------------------------------
+
+
+def _make_shell():
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "NoColor"
+    config.InteractiveShell.xmode = "Minimal"
+    return InteractiveShell.instance(config=config)
+
+
+@contextmanager
+def _cpu_limit(seconds: float, exception: type[BaseException]):
+    def stop(signum, frame):
+        raise exception(f"ran out of its {seconds:g} s of CPU time")
+
+    signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def _run_cell(shell, source: str, seconds: float) -> str:
+    """Run one cell; return '' or the error in one line ('NameError: name 'x' is not defined')."""
+    with _cpu_limit(seconds, CellTimeout):
+        result = shell.run_cell(source, store_history=False, silent=True)
+    error = result.error_before_exec or result.error_in_exec
+    if error is None:
+        return ""
+    if isinstance(error, CellTimeout):
+        return f"the cell {error.args[0]}; look for an endless loop"
+    try:
+        message = str(error)
+    except Exception:
+        message = ""
+    return f"{type(error).__name__}: {message}"[:300]
+
+
+# ---- probes --------------------------------------------------------------------------------
+
+
+def _run_probe(namespace: dict, probe: dict) -> dict | list:
+    name = probe["name"]
+    if "call" not in probe:
+        return encode_plain(to_plain(namespace[name]) if name in namespace else missing(name))
+    function = namespace.get(name)
+    if function is None:
+        return encode_plain(missing(name))
+    if not callable(function):
+        return encode_plain(Plain("other", type(function).__name__))
+    if library_name(function):
+        return encode_plain(Plain("library", library_name(function)))
+    inputs = [tuple(decode_value(args)) for args in probe["call"]]
+    with _tripwires(probe.get("forbidden", ())) as tripped:
+        outputs = call_on_inputs(function, inputs, probe["seconds_per_call"], probe.get("check_unchanged", False), clock="cpu")
+    if tripped:
+        return encode_plain(Plain("library", tripped[0]))
+    return [encode_plain(output) for output in outputs]
+
+
+@contextmanager
+def _tripwires(forbidden):
+    """While probing, the course's reference functions for this question raise when called.
+
+    Their code object is swapped, so every alias reaches the tripwire: an import under another
+    name, a ``functools.partial``, a default argument. Whatever the student's function does
+    with the error, the call is recorded, and the question earns nothing.
+    """
+    import importlib
+
+    tripped: list[str] = []
+    swapped = []
+    for module_name, qualname in forbidden:
+        function = _resolve(importlib, module_name, qualname)
+        if not isinstance(function, types.FunctionType) or function.__code__.co_freevars:
+            continue
+        marker = f"__course_tripwire_{len(swapped)}__"
+        function.__globals__[marker] = _recorder(tripped, qualname)
+        code = compile(f"def tripwire(*args, **kwargs):\n    {marker}()\n", "<tripwire>", "exec").co_consts[0]
+        swapped.append((function, function.__code__))
+        function.__code__ = code
+    try:
+        yield tripped
+    finally:
+        for function, code in swapped:
+            function.__code__ = code
+
+
+def _resolve(importlib, module_name: str, qualname: str):
+    try:
+        target = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+        return target
+    except (ImportError, AttributeError):
+        return None
+
+
+def _recorder(tripped: list, qualname: str):
+    def record():
+        tripped.append(qualname)
+        raise RuntimeError(f"the course library's {qualname} may not be used in this answer")
+
+    return record
+
+
+if __name__ == "__main__":
+    sys.exit(main())
