@@ -18,6 +18,10 @@ EXAMPLES = {
     "  course bench --notebooks notebooks/01_gan_game.py --repeats 30",
     "assign": "course assign                   # regenerate exercises/ from solutions/\n"
     "  course assign --check           # fail if exercises/ is stale, write nothing",
+    "release": "course release ../course-for-students   # lectures, exercises, library; never solutions/",
+    "grade": "course grade ps01 submissions.zip --out graded --jobs 2   # a class: one folder or file per student\n"
+    "  course grade solutions/ps01_optimal_discriminator.py alice.ipynb --out graded\n"
+    "  course grade --gradescope ps01                      # build build/gradescope/ps01_optimal_discriminator.zip",
 }
 
 
@@ -28,7 +32,7 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
-        description="Adversarial learning course: open, sync, benchmark and grade the notebooks.",
+        description="Adversarial learning course: open, sync, benchmark, release and grade the notebooks.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Examples:\n  " + "\n  ".join(EXAMPLES.values()),
     )
@@ -62,6 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     assign.add_argument("--solutions", type=Path, default=Path("solutions"), help="source folder (default: solutions/)")
     assign.add_argument("--exercises", type=Path, default=Path("exercises"), help="output folder (default: exercises/)")
     assign.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is stale")
+
+    release = command("release", "Write what students get: lectures, exercises, the library and the install files.")
+    release.add_argument("out", type=Path, help="folder to write (new, or a previous release, which is replaced)")
+
+    grade = command("grade", "Grade student notebooks in a sandbox: results.json per student, gradebook.csv, report.html.")
+    grade.add_argument("problem_set", help="a problem set: its name (ps01) or its source in solutions/")
+    grade.add_argument("submissions", nargs="*", type=Path, help="notebooks, folders or zips (one folder or file per student)")
+    grade.add_argument("--out", type=Path, default=None, help="output folder (required unless --gradescope)")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
+    grade.add_argument("--force", action="store_true", help="grade again even the submissions already graded")
+    grade.add_argument("--gradescope", action="store_true", help="build a Gradescope autograder zip for the problem set instead")
+    grade.add_argument("--cell-seconds", type=float, default=None, help="CPU seconds one cell may use (default: 60)")
+    grade.add_argument("--total-seconds", type=int, default=None, help="CPU seconds a whole notebook may use (default: 300)")
+    grade.add_argument("--wall-seconds", type=float, default=None, help="wall-clock guard against a notebook that sleeps (default: 900)")
     return parser
 
 
@@ -89,7 +107,61 @@ def _run(args: argparse.Namespace) -> int:
         if not args.solutions.is_dir():
             raise UsageError(f"{args.solutions}: no such folder of solution notebooks")
         return assign(args.solutions, args.exercises, check_only=args.check)
+    if args.command == "release":
+        from course_lib.tooling.release import release
+
+        return release(args.out)
+    if args.command == "grade":
+        return _grade(args)
     raise AssertionError(args.command)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    source = _problem_set_source(args.problem_set)
+    if args.gradescope:
+        from course_lib.grading.gradescope import build_autograder
+
+        return build_autograder(source, args.out or Path("build/gradescope"))
+    if not args.submissions:
+        raise UsageError("name the submissions to grade: notebooks, folders or zips")
+    if args.out is None:
+        raise UsageError("--out is required: the folder for results.json files, gradebook.csv and report.html")
+    missing = [str(path) for path in args.submissions if not path.exists()]
+    if missing:
+        raise UsageError(f"no such submission: {', '.join(missing)}")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    from dataclasses import replace
+
+    from course_lib.grading.batch import grade_class
+    from course_lib.grading.sandbox import Limits
+
+    limits = Limits()
+    if args.cell_seconds:
+        limits = replace(limits, cell_cpu_seconds=args.cell_seconds)
+    if args.total_seconds:
+        limits = replace(limits, total_cpu_seconds=args.total_seconds)
+    if args.wall_seconds:
+        limits = replace(limits, wall_seconds=args.wall_seconds)
+    from course_lib.grading.autograde import SubmissionError
+
+    try:
+        return grade_class(source, args.submissions, args.out, jobs=args.jobs, force=args.force, limits=limits)
+    except (SubmissionError, ValueError) as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 1
+
+
+def _problem_set_source(name: str) -> Path:
+    """A problem set's source: a path to it, or its name (``ps01`` or ``ps01_optimal_discriminator``) in solutions/."""
+    path = Path(name)
+    if path.suffix == ".py" and path.is_file():
+        return path
+    matches = sorted(Path("solutions").glob(f"{path.stem}*.py")) if Path("solutions").is_dir() else []
+    if len(matches) != 1:
+        known = ", ".join(p.stem for p in sorted(Path("solutions").glob("ps*.py"))) if Path("solutions").is_dir() else "none here"
+        raise UsageError(f"{name}: no single problem set of that name in solutions/ (known: {known})")
+    return matches[0]
 
 
 def main(argv: list[str] | None = None) -> int:

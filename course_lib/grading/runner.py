@@ -54,13 +54,18 @@ def main() -> int:
             continue
         _send(channel, {"cell": index})
         error = _run_cell(shell, source, limits["cell_cpu_seconds"])
+        if os.getpid() != RUNNER_PID:  # a process the cell forked (a fork bomb's children) stops here
+            os._exit(0)
         if error:
             _send(channel, {"cell_error": index, "error": error})
     for number, probe in enumerate(request["probes"]):
         if number in skip_probes:
             continue
         _send(channel, {"probe": number})
-        _send(channel, {"probe_result": number, "answer": _run_probe(shell.user_ns, probe)})
+        answer = _run_probe(shell.user_ns, probe)
+        if os.getpid() != RUNNER_PID:
+            os._exit(0)
+        _send(channel, {"probe_result": number, "answer": answer})
     _send(channel, {"done": True})
     return 0
 
@@ -79,7 +84,12 @@ def _private_channel():
     return channel
 
 
+RUNNER_PID = os.getpid()
+
+
 def _send(channel, message: dict) -> None:
+    if os.getpid() != RUNNER_PID:  # only the runner itself speaks to the grader
+        return
     channel.write(json.dumps(message, allow_nan=False) + "\n")
     channel.flush()
 
