@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default: 1)")
     grade.add_argument("--force", action="store_true", help="grade again even the submissions already graded")
     grade.add_argument("--gradescope", action="store_true", help="build a Gradescope autograder zip for the problem set instead")
-    grade.add_argument("--cell-seconds", type=float, default=None, help="CPU seconds one cell may use (default: 60)")
+    grade.add_argument("--cell-seconds", type=float, default=None, help="CPU seconds one cell, or one call of a graded function, may use (default: 60, and 10 for a call)")
     grade.add_argument("--total-seconds", type=int, default=None, help="CPU seconds a whole notebook may use (default: 300)")
     grade.add_argument("--wall-seconds", type=float, default=None, help="wall-clock guard against a notebook that sleeps (default: 900)")
     return parser
@@ -137,8 +137,8 @@ def _grade(args: argparse.Namespace) -> int:
     from course_lib.grading.sandbox import Limits
 
     limits = Limits()
-    if args.cell_seconds:
-        limits = replace(limits, cell_cpu_seconds=args.cell_seconds)
+    if args.cell_seconds:  # a call of a student's function gets no more than a cell
+        limits = replace(limits, cell_cpu_seconds=args.cell_seconds, call_cpu_seconds=min(limits.call_cpu_seconds, args.cell_seconds))
     if args.total_seconds:
         limits = replace(limits, total_cpu_seconds=args.total_seconds)
     if args.wall_seconds:

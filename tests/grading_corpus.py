@@ -64,7 +64,7 @@ CASES = [
     # runaway code
     Case("endless_loop_in_cell", "solved", FULL, top="while True:\n    pass", says="CPU time"),
     Case("endless_loop_signals_blocked", "solved", FULL, top="import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})\nwhile True:\n    pass", says="CPU time limit"),
-    Case("endless_loop_in_graded_function", "solved", FULL - 2, replace={Q1_CELL: "def value_function(real_logits, fake_logits):\n    while True:\n        pass"}, says="longer than"),
+    Case("endless_loop_in_graded_function", "solved", FULL - 2, replace={Q1_CELL: "def value_function(real_logits, fake_logits):\n    while True:\n        pass"}, says="CPU time"),
     Case("function_cancels_its_timer", "solved", FULL - 2, replace={Q1_CELL: "import signal\ndef value_function(real_logits, fake_logits):\n    signal.setitimer(signal.ITIMER_PROF, 0)\n    signal.signal(signal.SIGPROF, signal.SIG_IGN)\n    while True:\n        pass"}, says="CPU time"),
     Case("sleeps_forever", "solved", FULL, top="import time\ntime.sleep(10**6)", says="wall-clock"),
     Case("memory_bomb", "solved", FULL, top="hog = bytearray(100 * 2**30)", says="MemoryError"),
@@ -112,7 +112,7 @@ def build(case: Case, solved: nbformat.NotebookNode, stubs: nbformat.NotebookNod
     """The bytes of one case's submission."""
     if case.raw is not None:
         return case.raw
-    notebook = nbformat.from_dict(json.loads(nbformat.writes(solved if case.base == "solved" else stubs)))
+    notebook = nbformat.reads(nbformat.writes(solved if case.base == "solved" else stubs), as_version=4)
     for marker, source in case.replace.items():
         index = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and marker in cell.source)
         if source is None:
@@ -133,6 +133,6 @@ def build(case: Case, solved: nbformat.NotebookNode, stubs: nbformat.NotebookNod
 
 def solved_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The solution as a student would submit it: without the hidden tests."""
-    notebook = nbformat.from_dict(json.loads(nbformat.writes(solution)))
+    notebook = nbformat.reads(nbformat.writes(solution), as_version=4)
     notebook.cells = [cell for cell in notebook.cells if "hidden-tests" not in cell.metadata.get("tags", [])]
     return notebook
