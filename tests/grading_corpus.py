@@ -63,7 +63,8 @@ CASES = [
     Case("exception_in_one_question", "solved", FULL - 1, replace={Q3_CELL: "value_example = 1 / 0"}, says="ZeroDivisionError"),
     # runaway code
     Case("endless_loop_in_cell", "solved", FULL, top="while True:\n    pass", says="CPU time"),
-    Case("endless_loop_signals_blocked", "solved", FULL, top="import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})\nwhile True:\n    pass", says="CPU time limit"),
+    Case("endless_loop_signals_blocked", "solved", FULL, top="import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})\nwhile True:\n    pass", says="CPU time"),
+    Case("swallows_every_exception", "solved", FULL, top="while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass", says="CPU time limit"),
     Case("endless_loop_in_graded_function", "solved", FULL - 2, replace={Q1_CELL: "def value_function(real_logits, fake_logits):\n    while True:\n        pass"}, says="CPU time"),
     Case("function_cancels_its_timer", "solved", FULL - 2, replace={Q1_CELL: "import signal\ndef value_function(real_logits, fake_logits):\n    signal.setitimer(signal.ITIMER_PROF, 0)\n    signal.signal(signal.SIGPROF, signal.SIG_IGN)\n    while True:\n        pass"}, says="CPU time"),
     Case("sleeps_forever", "solved", FULL, top="import time\ntime.sleep(10**6)", says="wall-clock"),

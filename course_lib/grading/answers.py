@@ -354,18 +354,22 @@ def library_name(function: Callable) -> str:
     return ""
 
 
-def call_on_inputs(function: Callable, inputs: Sequence[tuple], seconds_per_call: float, check_unchanged: bool = False, clock: str = "wall") -> tuple[Plain, ...]:
+def call_on_inputs(
+    function: Callable, inputs: Sequence[tuple], seconds_per_call: float, check_unchanged: bool = False, limit: Callable | None = None
+) -> tuple[Plain, ...]:
     """Call ``function`` on a copy of each input and reduce each output to plain data.
 
     Stops at the first exception (reported as a ``raised`` Plain). With ``check_unchanged``,
     each result is a ``call`` Plain holding the output and the arguments as they were after
-    the call. Shared by ``check()`` in the student's kernel and by the grader's sandbox.
+    the call. Shared by ``check()`` in the student's kernel (``limit`` is :func:`time_limit`)
+    and by the grader's sandbox (a CPU-time limit the student's code cannot switch off).
     """
+    limit = limit or time_limit
     results = []
     for args in inputs:
         args = copy.deepcopy(args)
         try:
-            with time_limit(seconds_per_call, clock):
+            with limit(seconds_per_call):
                 output = to_plain(function(*args))
         except Exception as error:  # the student's bug, reported as a verdict
             results.append(raised(error))
@@ -375,11 +379,10 @@ def call_on_inputs(function: Callable, inputs: Sequence[tuple], seconds_per_call
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float, clock: str = "wall") -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds`` of wall time, or of this process's CPU
-    time with ``clock="cpu"`` (Unix main thread; elsewhere no limit).
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds`` of wall time (Unix main thread; elsewhere no limit).
 
-    The grader uses CPU time, so that a verdict does not depend on how busy the machine is.
+    For the student's own advisory ``check()``; the grader's sandbox limits CPU time instead.
 
     Example:
         >>> with time_limit(1.0):
@@ -389,18 +392,17 @@ def time_limit(seconds: float, clock: str = "wall") -> Iterator[None]:
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    timer, signal_number = (signal.ITIMER_PROF, signal.SIGPROF) if clock == "cpu" else (signal.ITIMER_REAL, signal.SIGALRM)
 
     def stop(signum, frame):
         raise TimeoutError(f"it took longer than {seconds:g} s on this input; look for an endless loop")
 
-    previous = signal.signal(signal_number, stop)
-    signal.setitimer(timer, seconds)
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        signal.setitimer(timer, 0)
-        signal.signal(signal_number, previous)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _describe_args(args: tuple) -> str:

@@ -57,11 +57,11 @@ def find_submissions(paths: list[Path], problem_set: str, scratch: Path) -> list
             entries = _class_entries(folder)
             if len(entries) == 1 and entries[0].is_dir() and not list(entries[0].glob("*.ipynb")):
                 entries = _class_entries(entries[0])  # a zip of one folder that holds the class
-            submissions += [_submission(entry, problem_set) for entry in entries]
+            submissions += [submission_from(entry, problem_set) for entry in entries]
         elif path.is_dir() and not path.suffix == ".ipynb":
-            submissions += [_submission(entry, problem_set) for entry in _class_entries(path)]
+            submissions += [submission_from(entry, problem_set) for entry in _class_entries(path)]
         else:
-            submissions.append(_submission(path, problem_set))
+            submissions.append(submission_from(path, problem_set))
     return _unique_names(submissions)
 
 
@@ -69,7 +69,7 @@ def _class_entries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name not in IGNORED and not p.name.startswith("."))
 
 
-def _submission(entry: Path, problem_set: str) -> Submission:
+def submission_from(entry: Path, problem_set: str) -> Submission:
     student = _safe_name(entry.stem if entry.is_file() else entry.name)
     if entry.is_file():
         if entry.suffix != ".ipynb":

@@ -13,19 +13,23 @@ reference implementation. The runner answers on its standard output, one JSON ob
 
 The student's own output goes to /dev/null: nothing they print can pass for a grader message.
 Cells run one after another in one IPython shell, as in a kernel; a cell that fails or runs out
-of CPU time is reported, and the next cell runs. If the whole process dies (``os._exit``, a
+of CPU time is reported, and the next cell runs. CPU time, not wall time, so that a verdict does
+not depend on how busy the machine is. If the whole process dies (``os._exit``, a
 crash, the CPU limit), the grader knows from the last ``cell``/``probe`` line what was running,
 and runs the notebook again without it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
 import shutil
 import signal
 import sys
+import threading
+import time
 import types
 from contextlib import contextmanager
 
@@ -48,12 +52,13 @@ def main() -> int:
     _set_limits(limits)
     _prepare_home(request.get("matplotlib_cache"))
     shell = _make_shell()
+    watchdog = _Watchdog()
     skip_cells, skip_probes = set(request.get("skip_cells", ())), set(request.get("skip_probes", ()))
     for index, source in enumerate(request["cells"]):
         if index in skip_cells:
             continue
         _send(channel, {"cell": index})
-        error = _run_cell(shell, source, limits["cell_cpu_seconds"])
+        error = _run_cell(shell, watchdog, source, limits["cell_cpu_seconds"])
         if os.getpid() != RUNNER_PID:  # a process the cell forked (a fork bomb's children) stops here
             os._exit(0)
         if error:
@@ -62,7 +67,7 @@ def main() -> int:
         if number in skip_probes:
             continue
         _send(channel, {"probe": number})
-        answer = _run_probe(shell.user_ns, probe)
+        answer = _run_probe(shell.user_ns, probe, watchdog)
         if os.getpid() != RUNNER_PID:
             os._exit(0)
         _send(channel, {"probe_result": number, "answer": answer})
@@ -135,28 +140,54 @@ def _make_shell():
     return InteractiveShell.instance(config=config)
 
 
-@contextmanager
-def _cpu_limit(seconds: float, exception: type[BaseException]):
-    def stop(signum, frame):
-        raise exception(f"ran out of its {seconds:g} s of CPU time")
+class _Watchdog:
+    """Stops the code running in the main thread once it has used its CPU seconds.
 
-    signal.signal(signal.SIGPROF, stop)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
+    A thread of the runner polls the process's CPU time and, past the deadline, raises an
+    exception in the main thread (``PyThreadState_SetAsyncExc``), again and again until the
+    block ends: unlike a timer signal, the student's code cannot switch it off. Code stuck in
+    C (a sleep) is left to the grader's wall-clock guard.
+    """
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self):
+        self.deadline: float | None = None
+        self.exception: type[BaseException] = CellTimeout
+        self.main = threading.main_thread().ident
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.POLL_SECONDS)
+            deadline = self.deadline
+            if deadline is not None and time.process_time() > deadline:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.main), ctypes.py_object(self.exception))
+
+    @contextmanager
+    def limit(self, seconds: float, exception: type[BaseException]):
+        self.exception = exception
+        self.deadline = time.process_time() + seconds
+        try:
+            yield
+        finally:
+            self.deadline = None
+
+    def call_limit(self, seconds: float):
+        """The limit on one call of a student's function: its overrun is a TimeoutError the probe reports."""
+        message = f"it took longer than {seconds:g} s of CPU time on this input; look for an endless loop"
+        return self.limit(seconds, type("CallTimeout", (TimeoutError,), {"__str__": lambda self: message}))
 
 
-def _run_cell(shell, source: str, seconds: float) -> str:
+def _run_cell(shell, watchdog: _Watchdog, source: str, seconds: float) -> str:
     """Run one cell; return '' or the error in one line ('NameError: name 'x' is not defined')."""
-    with _cpu_limit(seconds, CellTimeout):
+    with watchdog.limit(seconds, CellTimeout):
         result = shell.run_cell(source, store_history=False, silent=True)
     error = result.error_before_exec or result.error_in_exec
     if error is None:
         return ""
     if isinstance(error, CellTimeout):
-        return f"the cell {error.args[0]}; look for an endless loop"
+        return f"the cell ran out of its {seconds:g} s of CPU time; look for an endless loop"
     try:
         message = str(error)
     except Exception:
@@ -167,7 +198,7 @@ def _run_cell(shell, source: str, seconds: float) -> str:
 # ---- probes --------------------------------------------------------------------------------
 
 
-def _run_probe(namespace: dict, probe: dict) -> dict | list:
+def _run_probe(namespace: dict, probe: dict, watchdog: _Watchdog) -> dict | list:
     name = probe["name"]
     if "call" not in probe:
         return encode_plain(to_plain(namespace[name]) if name in namespace else missing(name))
@@ -180,7 +211,7 @@ def _run_probe(namespace: dict, probe: dict) -> dict | list:
         return encode_plain(Plain("library", library_name(function)))
     inputs = [tuple(decode_value(args)) for args in probe["call"]]
     with _tripwires(probe.get("forbidden", ())) as tripped:
-        outputs = call_on_inputs(function, inputs, probe["seconds_per_call"], probe.get("check_unchanged", False), clock="cpu")
+        outputs = call_on_inputs(function, inputs, probe["seconds_per_call"], probe.get("check_unchanged", False), watchdog.call_limit)
     if tripped:
         return encode_plain(Plain("library", tripped[0]))
     return [encode_plain(output) for output in outputs]

@@ -8,8 +8,9 @@ non-root user id. When the grader runs as root, a user namespace would map that 
 root outside, so the sandbox drops to a real unprivileged uid with ``setpriv`` instead.
 
 Where bubblewrap is missing or cannot start, the runner still runs under the resource limits
-(CPU time, memory, processes, file size), but it can read what the grader's user can read: the
-grader says so loudly, in its summary and in every results file.
+(CPU time, memory, processes, file size), and as an unprivileged uid when the grader is root,
+but it can read whatever that user can read, and reach the network: the grader says so loudly,
+in its summary and in every results file.
 
 The limits are CPU time, not wall time, wherever a verdict depends on them: a submission gets
 the same result on an idle and on a busy machine. The wall-clock limit only guards against a
@@ -103,8 +104,8 @@ def run_in_sandbox(request: dict, limits: Limits, slot: int = 0, mode: str | Non
     if mode == BUBBLEWRAP:
         command = _bubblewrap_prefix(slot, limits, matplotlib_cache()) + runner_command()
         cwd = "/"
-    else:
-        command, cwd = runner_command(), tempfile.gettempdir()
+    else:  # at least not as root: the grader's own files stay out of reach when they are root's
+        command, cwd = _unprivileged(slot) + runner_command(), tempfile.gettempdir()
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, start_new_session=True
     )
@@ -200,12 +201,19 @@ def _bubblewrap_prefix(slot: int, limits: Limits, matplotlib_cache: str | None) 
         args += ["--ro-bind", matplotlib_cache, "/opt/matplotlib-cache"]
     args += ["--chdir", "/tmp"]
     if os.geteuid() == 0:  # drop to a real unprivileged uid: a user namespace would map back to root
-        uid = str(FIRST_SANDBOX_UID + slot)
         args += ["--cap-drop", "ALL"] + [arg for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP") for arg in ("--cap-add", cap)]
-        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        args += ["--"] + _unprivileged(slot)
     else:
         args += ["--unshare-user", "--uid", "65534", "--gid", "65534", "--"]
     return args
+
+
+def _unprivileged(slot: int) -> list[str]:
+    """setpriv to an unprivileged uid when the grader runs as root and setpriv exists; else nothing."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return []
+    uid = str(FIRST_SANDBOX_UID + slot)
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
 
 def _python_paths() -> list[str]:

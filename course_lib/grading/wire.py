@@ -43,7 +43,7 @@ class WireError(ValueError):
 
 def _array_to_text(array: np.ndarray) -> str:
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buffer, np.asarray(array), allow_pickle=False)  # asarray keeps 0-d arrays 0-d
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
