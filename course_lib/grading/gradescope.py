@@ -80,7 +80,7 @@ def grade_gradescope_submission(root: Path, source: Path) -> dict:
     results_path = root / "results" / "results.json"
     try:
         from course_lib.grading.autograde import make_plan, write_json_atomically
-        from course_lib.grading.batch import _submission, grade_one
+        from course_lib.grading.batch import grade_one, submission_from
         from course_lib.grading.sandbox import Limits, sandbox_mode
 
         limits = Limits()
