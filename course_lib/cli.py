@@ -15,7 +15,8 @@ EXAMPLES = {
     "sync": "course sync                     # every notebook in notebooks/ and solutions/\n"
     "  course sync notebooks/01_gan_game.py",
     "bench": "course bench                    # all notebooks and widgets, table + build/bench.json\n"
-    "  course bench --notebooks notebooks/01_gan_game.py --repeats 30",
+    "  course bench --notebooks notebooks/01_gan_game.py --repeats 30\n"
+    "  course bench --no-notebooks --grading   # widgets, then grading: one submission and a class of 40",
     "assign": "course assign                   # regenerate exercises/ from solutions/\n"
     "  course assign --check           # fail if exercises/ is stale, write nothing",
     "release": "course release ../course-for-students   # lectures, exercises, library; never solutions/",
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", type=Path, default=Path("build/bench.json"), help="JSON report (default: build/bench.json)")
     bench.add_argument("--rounds", type=int, default=3, help="interleaved timings of each notebook; medians are reported (default: 3)")
     bench.add_argument("--no-notebooks", action="store_true", help="time the widget callbacks only")
+    bench.add_argument("--grading", action="store_true", help="also time grading: each solution alone, and a class of 40 with --jobs 2")
 
     assign = command("assign", "Regenerate exercises/ from solutions/ (solutions stubbed, hidden tests removed).")
     assign.add_argument("--solutions", type=Path, default=Path("solutions"), help="source folder (default: solutions/)")
@@ -100,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError("--repeats must be at least 5, so that a p95 means something")
         if args.rounds < 1:
             raise UsageError("--rounds must be at least 1")
-        return run_bench(args.notebooks, args.repeats, args.output, time_notebooks=not args.no_notebooks, rounds=args.rounds)
+        return run_bench(args.notebooks, args.repeats, args.output, time_notebooks=not args.no_notebooks, rounds=args.rounds, grading=args.grading)
     if args.command == "assign":
         from course_lib.grading.assign import assign
 

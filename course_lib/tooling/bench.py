@@ -81,6 +81,59 @@ def bench_widgets(repeats: int) -> dict:
     return results
 
 
+GRADING_BUDGET = 3.0  # one submission, sandbox start included, against the floor notebook
+CLASS_BUDGET_SECONDS = 180.0  # a class of 40 with two jobs on a 2-core machine
+
+
+def bench_grading(rounds: int = 3, class_size: int = 40, jobs: int = 2) -> dict:
+    """Grading as an instructor feels it: each problem set's solution graded alone (median of
+    ``rounds``, interleaved with the floor notebook), and a class of ``class_size`` graded with ``jobs``."""
+    import shutil
+    import tempfile
+
+    from course_lib.grading.autograde import grade_notebook, make_plan
+    from course_lib.grading.batch import grade_class
+    from course_lib.grading.sandbox import Limits, sandbox_mode
+
+    sources = sorted(Path("solutions").glob("ps*.py"))
+    plans = {source.stem: make_plan(source) for source in sources}
+    runs: dict[str, list[float]] = {"floor": [], **{name: [] for name in plans}}
+    for _ in tqdm(range(rounds), desc="grading rounds", unit="round"):
+        runs["floor"].append(time_notebook(floor_notebook(), Path.cwd()))
+        for name, plan in plans.items():
+            start = time.perf_counter()
+            grade_notebook(plan, Path("solutions") / f"{name}.ipynb", Limits(), mode=sandbox_mode())
+            runs[name].append(time.perf_counter() - start)
+    floor = statistics.median(runs.pop("floor"))
+    source = sources[len(sources) // 2]
+    with tempfile.TemporaryDirectory(prefix="bench-class-") as scratch:
+        klass = Path(scratch) / "class"
+        klass.mkdir()
+        for number in range(class_size):  # a class of right and unfinished answers
+            folder = "solutions" if number % 2 == 0 else "exercises"
+            shutil.copy(Path(folder) / f"{source.stem}.ipynb", klass / f"student{number:02d}.ipynb")
+        start = time.perf_counter()
+        grade_class(source, [klass], Path(scratch) / "graded", jobs=jobs)
+        class_seconds = time.perf_counter() - start
+    return {
+        "sandbox": sandbox_mode(),
+        "floor_seconds": floor,
+        "submissions": {name: {"seconds": statistics.median(s), "runs": s, "ratio_to_floor": statistics.median(s) / floor} for name, s in runs.items()},
+        "class": {"problem_set": source.stem, "students": class_size, "jobs": jobs, "seconds": class_seconds},
+    }
+
+
+def format_grading_table(grading: dict) -> str:
+    lines = [f"grading ({grading['sandbox']}); floor notebook {grading['floor_seconds']:.2f} s", f"{'one submission':<48}{'seconds':>9}{'x floor':>9}{'budget':>9}  verdict"]
+    for name, row in grading["submissions"].items():
+        verdict = "ok" if row["ratio_to_floor"] <= GRADING_BUDGET else f"over {GRADING_BUDGET}x"
+        lines.append(f"{name:<48}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}{GRADING_BUDGET:>9.1f}  {verdict}")
+    row = grading["class"]
+    verdict = "ok" if row["seconds"] <= CLASS_BUDGET_SECONDS else f"over {CLASS_BUDGET_SECONDS:.0f} s"
+    lines.append(f"{'class of ' + str(row['students']) + ' (' + row['problem_set'] + ', --jobs ' + str(row['jobs']) + ')':<48}{row['seconds']:>9.1f}{'':>9}{CLASS_BUDGET_SECONDS:>9.0f}  {verdict}")
+    return "\n".join(lines)
+
+
 def format_table(report: dict) -> str:
     """The report as the plain-text table that ``course bench`` prints."""
     lines = []
@@ -102,7 +155,7 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True, rounds: int = 3) -> int:
+def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True, rounds: int = 3, grading: bool = False) -> int:
     """Run the benchmark, print the table, write the JSON report. Returns an exit code."""
     if notebooks is None:
         notebooks = [py for py, _ in find_pairs(Path("notebooks"))] if Path("notebooks").is_dir() else []
@@ -118,7 +171,11 @@ def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_not
         print(f"course bench: {error}")
         return 1
     report["widgets"] = bench_widgets(repeats)
+    if grading:
+        report["grading"] = bench_grading(rounds)
     print(format_table(report))
+    if grading:
+        print("\n" + format_grading_table(report["grading"]))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nreport written to {output}")
