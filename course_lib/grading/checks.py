@@ -183,8 +183,8 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol: float, atol:
     same = np.isclose(actual, expected, rtol=0, atol=0, equal_nan=True)  # matching inf or NaN too
     with np.errstate(invalid="ignore"):
         error = np.where(same, 0.0, np.abs(actual - expected))  # an ndarray, even for 0-d inputs
-    allowed = atol + rtol * np.abs(expected)
-    if (error <= allowed).all():
+    allowed = atol + rtol * np.abs(np.where(np.isfinite(expected), expected, 0.0))  # no 0 * inf
+    if (same | (error <= allowed)).all():
         return passed()
     worst = np.unravel_index(int(np.argmax(error - allowed)), error.shape) if error.ndim else ()
     scale = abs(float(expected[worst]))

@@ -1,0 +1,78 @@
+"""What crosses the sandbox wall: plain data only, checked field by field, arrays without pickle."""
+
+from __future__ import annotations
+
+import base64
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib.grading.answers import to_plain
+from course_lib.grading.checks import compare_values
+from course_lib.grading.wire import WireError, decode_plain, decode_value, encode_plain, encode_value
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [3, 2.5, float("inf"), float("nan"), "B", None, ..., torch.tensor(1.5, dtype=torch.float64), torch.arange(6).reshape(2, 3),
+     np.zeros((2, 2), np.float32), (torch.ones(2), [1, 2]), {"a": torch.zeros(1), "b": 2.0}, {1, 4, 5}, object()],
+)
+def test_plain_answers_survive_the_wire_unchanged(answer):
+    plain = to_plain(answer)
+    back = decode_plain(encode_plain(plain))
+    assert back.kind == plain.kind and back.type_name == plain.type_name and back.dtype == plain.dtype
+    assert back.describe() == plain.describe()
+    if plain.kind in ("number", "tensor", "ndarray", "sequence", "mapping"):
+        assert compare_values(back, plain, rtol=0, atol=0).passed
+
+
+def test_inputs_keep_their_dtype_shape_and_container_types():
+    args = (torch.zeros(2, 3, dtype=torch.float64), 7, 0.5, "x", [torch.ones(1, dtype=torch.int64)], {"k": np.ones(2)}, float("inf"))
+    back = decode_value(encode_value(args))
+    assert isinstance(back, tuple) and isinstance(back[4], list) and isinstance(back[5], dict)
+    assert back[0].dtype == torch.float64 and back[0].shape == (2, 3) and back[4][0].dtype == torch.int64
+    assert back[1:4] == (7, 0.5, "x") and back[6] == float("inf")
+    assert back[0].ndim == 2 and decode_value(encode_value(torch.tensor(3.0))).ndim == 0  # 0-d stays 0-d
+
+
+def test_an_object_array_is_refused_without_unpickling_it():
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
+    forged = {"kind": "ndarray", "type": "numpy.ndarray", "value": {"npy": base64.b64encode(buffer.getvalue()).decode()}, "dtype": "object", "items": []}
+    with pytest.raises(WireError):
+        decode_plain(forged)
+
+
+def test_a_pickle_is_never_loaded():
+    payload = base64.b64encode(pickle.dumps({"evil": 1})).decode()
+    with pytest.raises(WireError):
+        decode_plain({"kind": "ndarray", "type": "numpy.ndarray", "value": {"npy": payload}, "dtype": "float32", "items": []})
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        [],
+        {"kind": "number"},
+        {"kind": "number", "type": "float", "value": "0.5", "dtype": None, "items": []},
+        {"kind": "tensor", "type": "torch.Tensor", "value": None, "dtype": "torch.float32", "items": []},
+        {"kind": "exploit", "type": "x", "value": None, "dtype": None, "items": []},
+        {"kind": "number", "type": "float", "value": 1.0, "dtype": None, "items": [], "extra": 1},
+        {"kind": "sequence", "type": "list", "value": None, "dtype": None, "items": "no"},
+        {"kind": "number", "type": "float", "value": True, "dtype": None, "items": []},
+    ],
+)
+def test_malformed_answers_from_the_sandbox_are_refused(forged):
+    with pytest.raises(WireError):
+        decode_plain(forged)
+
+
+def test_deeply_nested_answers_are_refused():
+    plain = {"kind": "number", "type": "int", "value": 1, "dtype": None, "items": []}
+    for _ in range(20):
+        plain = {"kind": "sequence", "type": "list", "value": None, "dtype": None, "items": [plain]}
+    with pytest.raises(WireError, match="agreed fields"):
+        decode_plain(plain)
