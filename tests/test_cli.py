@@ -10,7 +10,7 @@ import pytest
 from course_lib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ["lab", "sync", "bench", "assign"]
+SUBCOMMANDS = ["lab", "sync", "bench", "assign", "release", "grade"]
 
 
 def course(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -89,3 +89,26 @@ def test_lab_outside_the_course_says_where_to_run_it(scratch):
     result = course("lab", "--no-browser", cwd=scratch)
     assert result.returncode == 2
     assert "run `course lab` from the course folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["grade", "ps99", "x.ipynb", "--out", "o"], "no single problem set of that name in solutions/ (known: ps00_gan_game"),
+        (["grade", "ps00"], "name the submissions to grade"),
+        (["grade", "ps00", "tests"], "--out is required"),
+        (["grade", "ps00", "missing.ipynb", "--out", "o"], "no such submission: missing.ipynb"),
+        (["grade", "ps00", "tests", "--out", "o", "--jobs", "0"], "--jobs must be at least 1"),
+    ],
+)
+def test_grade_usage_errors_are_one_line_and_exit_2(args, message):
+    run = course(*args)
+    assert run.returncode == 2
+    assert run.stderr.startswith("course grade: ") and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_grade_names_a_zip_that_is_not_a_zip(tmp_path):
+    fake = tmp_path / "class.zip"
+    fake.write_text("not a zip")
+    run = course("grade", "ps00", str(fake), "--out", str(tmp_path / "out"))
+    assert run.returncode == 1 and "is not a valid zip file" in run.stderr
