@@ -31,7 +31,7 @@ class Verdict:
     """The outcome of one check: a status and a message a student can act on.
 
     ``status`` is one of ``passed``, ``failed``, ``not implemented`` or ``could not decide``
-    (a symbolic answer that was neither proved nor refuted in time: graded by hand).
+    (a symbolic answer that was neither proved nor refuted within its CPU budget: graded by hand).
     """
 
     status: str

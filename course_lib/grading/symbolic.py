@@ -11,9 +11,10 @@ comparison runs in a worker: a fresh Python interpreter that runs this file as a
 process that holds torch's threads, and never runs a SymPy that the student's own kernel has
 patched. It receives the two texts and re-parses them with the same whitelist; it tries random
 points first (a counterexample settles "not equivalent"), then cheap rewritings of
-``student - expected`` (``cancel``, the same after rewriting ``tanh``, ``sin`` and ``cos`` as
-``exp``, after expanding logarithms, after writing one density as a ratio of another) and
-``simplify`` last. The worker stays alive between comparisons and is restarted if it dies.
+``student - expected`` (``cancel``; the same after rewriting ``tanh``, ``sin`` and ``cos`` as
+``exp``, after expanding or combining logarithms, after writing one density as a ratio of
+another), and ``simplify`` last. The worker stays alive between comparisons and is started
+again if it dies.
 
 Example:
     >>> equivalent("1/(1 + exp(-l))", "exp(l)/(exp(l) + 1)", {"l": "real"}).status
@@ -38,7 +39,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Iterator, TextIO
+from typing import BinaryIO, Iterator
 
 import sympy
 
@@ -55,9 +56,10 @@ MAX_NODES = 120  # about 40 operations: enough for any answer in the course
 MAX_NUMBER = 10**6  # larger literals are not needed, and make powers explode
 MAX_EXPONENT = 32  # x**32 is already more than any course formula needs
 MAX_DEGREE = 64  # ((p+1)**32 + 1)**32 is degree 1024: building it alone would take SymPy minutes and GBs
-# CPU seconds (not wall seconds) per comparison. Every correct form in the tests is decided in
-# under 0.1 s of CPU once the worker runs, so 5 s leaves a 50x margin for slower laptops and
-# unlucky forms, while an expression built to explode costs the grader at most 5 s.
+# CPU seconds (not wall seconds) per comparison, parsing included. Every correct form in the
+# tests is decided in under 0.2 s of CPU, even by a worker that has just started, so 5 s leaves
+# a 25x margin for slower laptops and unlucky forms, and an expression built to explode costs
+# the grader at most 5 s.
 CPU_BUDGET_SECONDS = 5.0
 # Wall seconds the parent waits for one reply. Only a hang guard, for a worker that is stopped
 # (SIGSTOP, a debugger) and so uses no CPU: it is never what decides a verdict.
@@ -241,7 +243,7 @@ def equivalent(student: object, expected: str, symbols: dict[str, str], cpu_budg
     if not isinstance(student, str):  # only text goes to the worker
         return SymbolicVerdict(NOT_EQUIVALENT, f"your expression was not accepted: {_not_a_string(student)}")
     request = {"student": student, "expected": expected, "symbols": symbols, "cpu_budget": cpu_budget}
-    return _verdict_from(_WORKER.judge(request), cpu_budget)
+    return _verdict_from(_WORKER.ask(request), cpu_budget)
 
 
 def _verdict_from(reply: dict, cpu_budget: float) -> SymbolicVerdict:
@@ -288,12 +290,12 @@ class _Worker:
         """The worker's process id while it runs, else None."""
         return self._process.pid if self._process and self._process.poll() is None else None
 
-    def judge(self, request: dict) -> dict:
+    def ask(self, request: dict) -> dict:
         """Send one request and return the reply; a worker killed from outside is replaced and asked again, once."""
         with self._lock:
-            reply = self._ask(request)
-            if reply["status"] == "died":  # not its CPU backstop (that is "over budget"): the system, or someone
-                reply = self._ask(request)
+            reply = self._ask_once(request)
+            if reply["status"] == "died":  # not by its CPU backstop (that is "over budget"): by the system, or someone
+                reply = self._ask_once(request)
             return reply
 
     def stop(self, grace_seconds: float = 1.0) -> None:
@@ -310,20 +312,22 @@ class _Worker:
             process.wait()
 
     def _forget_after_fork(self) -> None:
-        """In a forked child: the worker and the lock belong to the parent. Close our copies of its
-        pipes, so that the worker still sees its stdin close when the parent exits."""
+        """In a forked child: the worker and the lock belong to the parent. Close our copies of
+        its pipes (raw pipes, with no lock a fork could inherit held), so that the worker still
+        sees its stdin close when the parent exits."""
         if self._process is not None:
             for pipe in (self._process.stdin, self._process.stdout):
                 with contextlib.suppress(OSError):
                     pipe.close()
-        self._lock, self._process = threading.Lock(), None
+        self._lock, self._process, self._replies = threading.Lock(), None, queue.Queue()
 
-    def _ask(self, request: dict) -> dict:
+    def _ask_once(self, request: dict) -> dict:
         if self._process is None or self._process.poll() is not None:
             self._start()
         try:
-            self._process.stdin.write(json.dumps(request) + "\n")
-            self._process.stdin.flush()
+            unsent = memoryview((json.dumps(request) + "\n").encode())
+            while unsent:  # a raw pipe may take it in parts
+                unsent = unsent[self._process.stdin.write(unsent) :]
             line = self._replies.get(timeout=HANG_GUARD_SECONDS)
         except BrokenPipeError:  # it had died since the last request
             line = None
@@ -343,7 +347,9 @@ class _Worker:
     def _start(self) -> None:
         self.stop()
         command = [sys.executable, "-I", os.path.abspath(__file__)]  # -I: no PYTHONPATH, user site or cwd on sys.path
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        # bufsize=0: raw pipes. A buffered reader holds a lock while it waits for a line, and a
+        # fork of this process would inherit that lock held, so the child could never close it.
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self._replies = queue.Queue()
         threading.Thread(target=_forward_lines, args=(self._process.stdout, self._replies), daemon=True).start()
         try:
@@ -355,11 +361,14 @@ class _Worker:
             raise RuntimeError(f"the symbolic checker could not start: `{' '.join(command)}` did not answer (its error, if any, is printed above)")
 
 
-def _forward_lines(stream: TextIO, replies: queue.Queue) -> None:
+def _forward_lines(stream: BinaryIO, replies: queue.Queue) -> None:
     """Reader thread: each line the worker writes goes into ``replies``; None marks its exit."""
+    pending = b""
     with stream:
-        for line in stream:
-            replies.put(line)
+        while chunk := stream.read(65536):  # whatever has arrived, up to 64 kB
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                replies.put(line.decode())
     replies.put(None)
 
 
@@ -382,13 +391,18 @@ def _serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the notebook interrupts the parent, which stops us
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a SIGXCPU kill leaves no core file behind
-    for reply in itertools.chain([{"status": "ready"}], map(_judge, map(json.loads, sys.stdin))):
+
+    def send(reply: dict) -> None:
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
+    send({"status": "ready"})  # SymPy is imported: the parent may start sending
+    for line in sys.stdin:
+        send(_reply_to(json.loads(line)))
 
-def _judge(request: dict) -> dict:
-    """Run the comparison within the CPU budget, and reply with how far it got."""
+
+def _reply_to(request: dict) -> dict:
+    """Run the comparison within the CPU budget; reply with how far it got, and the CPU seconds used."""
     cpu_start, state = time.process_time(), ("over budget", "", "")
     try:
         with _cpu_budget(request["cpu_budget"]):
