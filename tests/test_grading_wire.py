@@ -76,3 +76,39 @@ def test_deeply_nested_answers_are_refused():
         plain = {"kind": "sequence", "type": "list", "value": None, "dtype": None, "items": [plain]}
     with pytest.raises(WireError, match="agreed fields"):
         decode_plain(plain)
+
+
+def test_a_sequential_model_crosses_as_settings_and_weights_and_computes_the_same():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Dropout(0.3), torch.nn.Linear(192, 10))
+    x = torch.rand(4, 1, 8, 8)
+    rebuilt = decode_value(encode_value(model.eval()))
+    assert not rebuilt.training and torch.equal(rebuilt(x), model(x))
+    assert decode_value(encode_value(model.train())).training
+
+
+def test_a_custom_module_or_layer_is_refused():
+    class Sneaky(torch.nn.Module):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(WireError, match="cannot send a Sneaky"):
+        encode_value(Sneaky())
+    with pytest.raises(WireError, match="cannot send a Sneaky layer"):
+        encode_value(torch.nn.Sequential(Sneaky()))
+    with pytest.raises(WireError, match="unknown type"):
+        decode_value({"sequential": [{"layer": "Module", "settings": {}, "state": {}}], "training": False})
+
+
+def test_a_function_that_leaves_the_model_in_another_mode_fails_check_unchanged():
+    from course_lib.grading import FunctionTest
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 1)).train()
+    test = FunctionTest("f", reference=lambda m, x: m(x).detach(), inputs=[(model, torch.ones(1, 2))], check_unchanged=True)
+
+    def leaves_eval(m, x):
+        m.eval()
+        return m(x).detach()
+
+    assert "changed its input in place" in test.run({"f": leaves_eval}).message
+    assert test.run({"f": lambda m, x: m(x).detach()}).passed

@@ -76,6 +76,8 @@ def to_plain(obj: object) -> Plain:
     if kind in (list, tuple, set, frozenset) and len(obj) <= MAX_ITEMS:
         items = sorted(obj, key=repr) if kind in (set, frozenset) and _all_plain_scalars(obj) else list(obj)
         return Plain("set" if kind in (set, frozenset) else "sequence", kind.__name__, items=tuple(map(to_plain, items)))
+    if kind is torch.nn.Sequential:  # a model the grader sent: what matters is its mode, left as it was found
+        return Plain("other", f"torch.nn.Sequential in {'training' if obj.training else 'eval'} mode")
     if kind is dict and len(obj) <= MAX_ITEMS and _all_plain_scalars(obj):
         return Plain("mapping", "dict", tuple(obj), items=tuple(to_plain(value) for value in obj.values()))
     return Plain("other", _type_name(obj))

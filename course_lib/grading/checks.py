@@ -117,6 +117,9 @@ def compare_values(actual: Plain, expected: Plain, rtol: float = 1e-5, atol: flo
         return failed(f"expected {_expected_type(expected)}, got {actual.describe()}{_hint(actual, expected)}")
     if expected.kind in ("sequence", "mapping"):
         return _compare_nested(actual, expected, rtol, atol)
+    if expected.kind in ("str", "none", "other"):  # compared by what they are: a model's mode, a text
+        same = actual.type_name == expected.type_name and actual.value == expected.value
+        return passed() if same else failed(f"expected {expected.describe()}, got {actual.describe()}")
     if expected.kind == "number":
         return _compare_arrays(np.asarray(actual.value, float), np.asarray(expected.value, float), rtol, atol)
     if actual.shape != expected.shape:

@@ -1,6 +1,8 @@
 """Plain data across the sandbox wall: JSON, with arrays as ``.npy`` bytes loaded without pickle.
 
-The grader sends the sandbox the inputs of each function call (:func:`encode_value`), and the
+The grader sends the sandbox the inputs of each function call (:func:`encode_value`: tensors,
+arrays, numbers, strings, containers, and ``torch.nn.Sequential`` models of standard layers,
+rebuilt from their settings and weights, never from code), and the
 sandbox sends back what it read from the student's notebook as :class:`Plain` answers
 (:func:`encode_plain`). Both directions are JSON documents. Arrays travel as base64 ``.npy``
 bytes and are read with ``np.load(..., allow_pickle=False)``, so no object from a submission is
@@ -80,7 +82,12 @@ def encode_value(value: Any, depth: int = 0) -> Any:
         return {type(value).__name__: [encode_value(item, depth + 1) for item in value]}
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return {"dict": {key: encode_value(item, depth + 1) for key, item in value.items()}}
-    raise WireError(f"cannot send a {type(value).__name__} to the sandbox: use tensors, arrays, numbers, strings, lists, tuples and dicts")
+    if type(value) is torch.nn.Sequential:
+        return {"sequential": [_encode_layer(layer) for layer in value], "training": value.training}
+    raise WireError(
+        f"cannot send a {type(value).__name__} to the sandbox: use tensors, arrays, numbers, strings, lists, tuples, dicts "
+        f"and torch.nn.Sequential models of standard layers"
+    )
 
 
 def decode_value(data: Any, depth: int = 0) -> Any:
@@ -103,7 +110,55 @@ def decode_value(data: Any, depth: int = 0) -> Any:
         return tuple(items) if "tuple" in data else items
     if "dict" in data and isinstance(data["dict"], dict):
         return {str(key): decode_value(item, depth + 1) for key, item in data["dict"].items()}
+    if "sequential" in data and isinstance(data["sequential"], list):
+        model = torch.nn.Sequential(*[_decode_layer(layer) for layer in data["sequential"]])
+        return model.train(bool(data.get("training")))
     raise WireError("unknown input encoding")
+
+
+# ---- models: a torch.nn.Sequential of standard layers, rebuilt from its settings and weights ----
+
+# Each layer type that can cross, with the attributes that rebuild it (its constructor's arguments).
+LAYERS = {
+    "Linear": ("in_features", "out_features"),
+    "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding"),
+    "ReLU": (),
+    "Tanh": (),
+    "Sigmoid": (),
+    "LeakyReLU": ("negative_slope",),
+    "ELU": ("alpha",),
+    "Softplus": ("beta",),
+    "Flatten": ("start_dim", "end_dim"),
+    "Dropout": ("p",),
+    "MaxPool2d": ("kernel_size", "stride"),
+    "AvgPool2d": ("kernel_size", "stride"),
+    "Identity": (),
+}
+
+
+def _encode_layer(layer: torch.nn.Module) -> dict:
+    name = type(layer).__name__
+    if type(layer) is not getattr(torch.nn, name, None) or name not in LAYERS:
+        raise WireError(f"cannot send a {name} layer to the sandbox: use {', '.join(LAYERS)}")
+    settings = {key: getattr(layer, key) for key in LAYERS[name]}
+    if name in ("Linear", "Conv2d"):
+        settings["bias"] = layer.bias is not None
+    state = {key: encode_value(tensor.detach().clone()) for key, tensor in layer.state_dict().items()}
+    return {"layer": name, "settings": settings, "state": state}
+
+
+def _decode_layer(data: object) -> torch.nn.Module:
+    if not isinstance(data, dict) or data.get("layer") not in LAYERS or not isinstance(data.get("settings"), dict):
+        raise WireError("a model layer has an unknown type")
+    name, settings = data["layer"], data["settings"]
+    allowed = set(LAYERS[name]) | ({"bias"} if name in ("Linear", "Conv2d") else set())
+    if set(settings) - allowed:
+        raise WireError(f"a {name} layer has unknown settings")
+    settings = {key: tuple(value) if isinstance(value, list) else value for key, value in settings.items()}
+    layer = getattr(torch.nn, name)(**settings)
+    state = {key: decode_value(value) for key, value in dict(data.get("state") or {}).items()}
+    layer.load_state_dict(state)
+    return layer
 
 
 # ---- answers: the Plain data the sandbox sends back -----------------------------------------
