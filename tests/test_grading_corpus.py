@@ -22,8 +22,8 @@ from grading_corpus import CASES, FOLDER_CASES, FULL, NOT_A_NOTEBOOK, build, sol
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = str(Path(sys.executable).with_name("course"))
-# Tight limits keep the runaway cases short; the honest notebook needs about 5 s of CPU.
-LIMITS = ["--cell-seconds", "3", "--total-seconds", "20", "--wall-seconds", "40"]
+# Tight limits keep the runaway cases short; the honest notebook needs about 4 s of CPU.
+LIMITS = ["--cell-seconds", "3", "--total-seconds", "12", "--wall-seconds", "30"]
 
 pytestmark = pytest.mark.usefixtures("bubblewrap")
 
