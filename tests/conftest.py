@@ -28,3 +28,25 @@ def bubblewrap() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}; CI installs it in .ci/run")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """The course's thread count (course_lib.runtime): one torch thread, restored afterwards.
+
+    Two threads on a busy 2-core machine train about ten times slower, and change the last bits.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def digits_test():
+    """The digits test split, (x, y), loaded once per session."""
+    from course_lib.adversarial.data import load_digits
+
+    return load_digits("test")
