@@ -85,6 +85,8 @@ def test_a_sequential_model_crosses_as_settings_and_weights_and_computes_the_sam
     rebuilt = decode_value(encode_value(model.eval()))
     assert not rebuilt.training and torch.equal(rebuilt(x), model(x))
     assert decode_value(encode_value(model.train())).training
+    double = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh()).double()
+    assert decode_value(encode_value(double))[0].weight.dtype == torch.float64
 
 
 def test_a_custom_module_or_layer_is_refused():

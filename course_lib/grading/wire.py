@@ -157,6 +157,11 @@ def _decode_layer(data: object) -> torch.nn.Module:
     settings = {key: tuple(value) if isinstance(value, list) else value for key, value in settings.items()}
     layer = getattr(torch.nn, name)(**settings)
     state = {key: decode_value(value) for key, value in dict(data.get("state") or {}).items()}
+    if any(not isinstance(tensor, torch.Tensor) for tensor in state.values()):
+        raise WireError(f"a {name} layer's weights are not tensors")
+    dtypes = {tensor.dtype for tensor in state.values() if tensor.is_floating_point()}
+    if len(dtypes) == 1:  # a float64 model stays float64
+        layer = layer.to(dtypes.pop())
     layer.load_state_dict(state)
     return layer
 
