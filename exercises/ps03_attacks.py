@@ -1,0 +1,263 @@
+# %% [markdown]
+# # ps03 · Adversarial attacks: FGSM from first principles, and gradients from queries
+#
+# This problem set goes with [notebook 06 · FGSM](../notebooks/06_fgsm.ipynb) and
+# [notebook 07 · black-box attacks](../notebooks/07_black_box_attacks.ipynb). You will prove that the
+# fast gradient sign step is the best first-order attack in an $L_\infty$ ball, work out the $L_2$
+# counterpart, implement both attacks on real classifiers, estimate a gradient from queries alone,
+# and explain why a one-step attack can fail against a defended model.
+#
+# **Time:** about 50 minutes. **Points:** 12.
+#
+# **How it works.** Write your answer where you see `# YOUR CODE HERE` or `...`, then run the
+# `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
+# are advisory: more tests, hidden from you, run when your work is graded, on other inputs and on
+# trained classifiers. Questions marked *graded by hand* have no automatic check. `check_all()` at
+# the end sums everything up. The course library has its own attacks; your answers must not call
+# them (an answer that does earns nothing for its question).
+
+# %%
+import math
+
+import torch
+import torch.nn.functional as F
+
+from course_lib import seed_everything
+from course_lib.grading import (
+    ChoiceTest,
+    FunctionTest,
+    RangeTest,
+    SymbolicTest,
+    check,
+    check_all,
+    public_tests,
+    skip_if_unfinished,
+)
+
+rng = seed_everything(0)
+
+# %% [markdown]
+# ## q1 · The best first-order step in an $L_\infty$ ball (3 points, graded by hand)
+#
+# *Write your proof in the cell below. It is graded by hand, so `check` does not apply to it.*
+#
+# Near an input $x$ the attacker replaces the loss by its linearisation
+# $L(x + \delta) \approx L(x) + g^\top \delta$, with $g = \nabla_x L(x, y) \in \mathbb R^d$. Prove that
+#
+# $$
+# \max_{\|\delta\|_\infty \le \varepsilon} g^\top \delta = \varepsilon \|g\|_1,
+# \qquad \text{attained at } \delta^* = \varepsilon\,\mathrm{sign}(g).
+# $$
+#
+# Your proof should (a) bound $g^\top\delta$ from above for every $\delta$ in the ball, (b) show that
+# $\delta^*$ attains the bound, and (c) say which maximisers there are when some $g_i = 0$, and
+# whether $\delta^*$ is then the only one. A few lines each are enough.
+
+# %% [markdown] tags=["answer"]
+# **Your answer to q1.** _Double-click this cell and replace this line with your proof or explanation; write maths as $...$._
+
+# %% [markdown]
+# ## q2 · The same question in an $L_2$ ball (1 point, symbolic)
+#
+# In two dimensions, $g = (g_1, g_2)$. What is $\max\{g_1\delta_1 + g_2\delta_2 : \delta_1^2 + \delta_2^2 \le \varepsilon^2\}$?
+# Write it as a formula in `g1`, `g2` and `eps`, in a string: for example `"eps * (g1 + g2)"`. You may
+# use `+ - * / **`, numbers and `sqrt`. Any form equal for all real `g1`, `g2` and positive `eps` is right.
+
+# %%
+l2_maximum = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests("q2", SymbolicTest("l2_maximum", symbols={"g1": "real", "g2": "real", "eps": "positive"}, title="l2_maximum is a formula in g1, g2 and eps"))
+
+# %%
+check("q2")
+
+# %% [markdown]
+# ## q3 · How much can one step gain? (1 point)
+#
+# At some input the loss gradient is $g = (0.5, -2, 0, 1.5)$. By the linearisation, how much can an
+# attacker with budget $\|\delta\|_\infty \le 0.1$ raise the loss at most? Assign a Python `float` to
+# `linear_gain` (relative tolerance 1e-6).
+
+# %%
+linear_gain = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests("q3", RangeTest("linear_gain", low=0.0, why="the zero perturbation is in the ball, so the best gain is at least 0", title="linear_gain is a float, at least 0"))
+
+# %%
+check("q3")
+
+
+# %% [markdown]
+# ## q4 · FGSM in an $L_\infty$ ball (2 points)
+#
+# Implement `fgsm_linf(model, x, y, eps)`:
+#
+# * `model` maps a batch `x` of shape `(B, C, H, W)` (float32, values in $[0, 1]$) to logits `(B, K)`; `y` holds the true labels, int64 of shape `(B,)`;
+# * take the gradient $g$ of the **mean** cross-entropy over the batch with respect to `x`;
+# * return $x + \varepsilon\,\mathrm{sign}(g)$, **clipped to $[0, 1]$**, as a new tensor of the same shape and dtype, detached from the graph;
+# * **do not modify `x`**, and compute the gradient with the model in **evaluation mode** (dropout off), then **put the model back in the mode you found it in**.
+#
+# *Checked on a batch of 4-D inputs with pixels at both ends of $[0, 1]$, then on trained digit
+# classifiers, including one with dropout handed to you in training mode; relative tolerance 1e-5.*
+
+# %%
+def fgsm_linf(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+    """x: (B, C, H, W) in [0, 1], y: (B,) int64. Returns x_adv: (B, C, H, W) in [0, 1]."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %% tags=["public-tests"]
+_linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))  # a tiny classifier of 2x2 images
+with torch.no_grad():
+    _linear[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
+    _linear[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
+_images = torch.tensor([[[[0.0, 0.5], [1.0, 0.3]]], [[[0.96, 0.02], [0.5, 0.5]]]])  # (2, 1, 2, 2): pixels at 0 and 1
+_labels = torch.tensor([0, 2])
+public_tests(
+    "q4",
+    FunctionTest(
+        "fgsm_linf",
+        outputs=[torch.tensor([[[[0.0, 0.6], [0.9, 0.4]]], [[[1.0, 0.0], [0.6, 0.6]]]])],  # worked out by hand from the gradient's signs
+        inputs=[(_linear, _images, _labels, 0.1)],
+        check_unchanged=True,
+        title="fgsm_linf on a batch of 2x2 images, with pixels at the clip boundary",
+    ),
+)
+
+# %%
+check("q4")
+
+
+# %% [markdown]
+# ## q5 · The $L_2$ step (2 points)
+#
+# Implement `fgsm_l2(model, x, y, eps)`, the $L_2$ counterpart: with $g$ as in q4, return
+#
+# $$
+# x + \varepsilon \frac{g_i}{\|g_i\|_2} \quad\text{for each sample } i,
+# $$
+#
+# where $\|g_i\|_2$ is the norm of **sample $i$'s** gradient **over all its non-batch dimensions**
+# ($C \cdot H \cdot W$ numbers), clipped to $[0, 1]$. A sample whose gradient is exactly 0 stays where it
+# is (no NaN). The same rules as q4: a new tensor, `x` unchanged, evaluation mode, the model's mode restored.
+#
+# *Checked on a batch of 4-D inputs where the per-sample norm matters and pixels hit the clip
+# boundary, on trained classifiers, and on a batch whose gradient is zero; relative tolerance 1e-5.*
+
+# %%
+def fgsm_l2(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+    """x: (B, C, H, W) in [0, 1], y: (B,) int64. Returns x_adv: (B, C, H, W) in [0, 1]."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %% tags=["public-tests"]
+public_tests(
+    "q5",
+    FunctionTest(
+        "fgsm_l2",
+        outputs=[torch.tensor([[[[0.0, 0.87985587], [0.91924351, 0.51029032]]], [[[0.97954303, 0.0], [0.75478059, 0.75306952]]]])],  # precomputed
+        inputs=[(_linear, _images, _labels, 0.5)],
+        check_unchanged=True,
+        title="fgsm_l2 on a batch of 2x2 images: one norm per sample, clipped",
+    ),
+)
+
+# %%
+check("q5")
+
+# %% [markdown]
+# Your two attacks against a trained digit classifier (notebook 06 draws the whole curve):
+
+# %%
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.models import accuracy, trained_classifier
+
+with skip_if_unfinished("q4", "q5"):
+    classifier = trained_classifier("mlp")
+    x_test, y_test = load_digits("test")
+    print(f"clean accuracy {accuracy(classifier, x_test, y_test):.3f}")
+    print(f"after fgsm_linf (eps = 0.1): {accuracy(classifier, fgsm_linf(classifier, x_test, y_test, 0.1), y_test):.3f}")
+    print(f"after fgsm_l2 (eps = 1.0):   {accuracy(classifier, fgsm_l2(classifier, x_test, y_test, 1.0), y_test):.3f}")
+
+
+# %% [markdown]
+# ## q6 · A gradient from queries alone (2 points)
+#
+# A black box `f` takes a tensor shaped like `x` and returns a tensor holding one number (query it
+# inside `with torch.no_grad():` and read the number with `float(f(...))`). You may call it,
+# nothing more: no autograd. Implement
+# `finite_difference_gradient(f, x, h)` with **central** differences,
+#
+# $$
+# \hat g_i = \frac{f(x + h e_i) - f(x - h e_i)}{2h},
+# $$
+#
+# one coordinate $i$ at a time, for an `x` of **any shape** (a vector, a matrix, an image), in float64.
+# Return $\hat g$ as a float64 tensor of the same shape as `x`, and leave `x` unchanged.
+#
+# *Checked against the true gradient of smooth functions of 2-D and 3-D inputs with $h = 10^{-5}$,
+# relative tolerance 1e-6: central differences are accurate to $O(h^2)$ there; one-sided ones are not.*
+
+# %%
+def finite_difference_gradient(f, x: torch.Tensor, h: float) -> torch.Tensor:
+    """Central-difference estimate of the gradient of f at x. x: any shape, float64. Returns x's shape."""
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %% tags=["public-tests"]
+_black_box = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+with torch.no_grad():
+    _black_box[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
+    _black_box[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
+    _black_box[3].weight.copy_(torch.tensor([[1.5, -0.5, 2.0]]))
+    _black_box[3].bias.zero_()
+public_tests(
+    "q6",
+    FunctionTest(
+        "finite_difference_gradient",
+        outputs=[torch.tensor([[1.139307654131, -0.462074344663], [-0.825534015883, -1.685412482606]], dtype=torch.float64)],  # the true gradient
+        inputs=[(_black_box, torch.tensor([[0.2, -0.4], [0.7, 0.1]], dtype=torch.float64), 1e-5)],
+        rtol=1e-6,
+        atol=1e-9,
+        check_unchanged=True,
+        title="finite_difference_gradient of a smooth function of a 2x2 input",
+    ),
+)
+
+# %%
+check("q6")
+
+# %% [markdown]
+# ## q7 · Why can FGSM fail against a defended model? (1 point, single choice)
+#
+# A model was trained with adversarial examples, and FGSM at $\varepsilon = 0.1$ barely lowers its
+# accuracy. Which explanation is the sound one?
+#
+# * **A.** The defended model has no gradient with respect to its input, so FGSM has nothing to follow.
+# * **B.** FGSM's perturbation is too large to stay inside the $\varepsilon$-ball, so it is rejected.
+# * **C.** FGSM takes one step along the gradient of a linearisation made at $x$; the defended model's loss is far from linear over the ball (or its gradient at $x$ points nowhere useful), so that one step misses, while an iterative attack such as PGD can still find a perturbation that raises the loss.
+# * **D.** FGSM only works on linear models, and a neural network is not linear.
+#
+# Assign one letter, as a string, to `answer_q7`.
+
+# %%
+answer_q7 = ...  # YOUR ANSWER HERE
+
+# %% tags=["public-tests"]
+public_tests("q7", ChoiceTest("answer_q7", options=("A", "B", "C", "D"), title="answer_q7 is one of the options"))
+
+# %%
+check("q7")
+
+# %% [markdown]
+# ## Summary of your checks
+#
+# Run this last. Question q1 is graded by hand.
+
+# %%
+check_all()

@@ -1,0 +1,463 @@
+# %% [markdown]
+# # ps03 · Adversarial attacks: FGSM from first principles, and gradients from queries
+#
+# This problem set goes with [notebook 06 · FGSM](../notebooks/06_fgsm.ipynb) and
+# [notebook 07 · black-box attacks](../notebooks/07_black_box_attacks.ipynb). You will prove that the
+# fast gradient sign step is the best first-order attack in an $L_\infty$ ball, work out the $L_2$
+# counterpart, implement both attacks on real classifiers, estimate a gradient from queries alone,
+# and explain why a one-step attack can fail against a defended model.
+#
+# **Time:** about 50 minutes. **Points:** 12.
+#
+# **How it works.** Write your answer where you see `# YOUR CODE HERE` or `...`, then run the
+# `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
+# are advisory: more tests, hidden from you, run when your work is graded, on other inputs and on
+# trained classifiers. Questions marked *graded by hand* have no automatic check. `check_all()` at
+# the end sums everything up. The course library has its own attacks; your answers must not call
+# them (an answer that does earns nothing for its question).
+
+# %%
+import math
+
+import torch
+import torch.nn.functional as F
+
+from course_lib import seed_everything
+from course_lib.grading import (
+    ChoiceTest,
+    FunctionTest,
+    RangeTest,
+    SymbolicTest,
+    check,
+    check_all,
+    public_tests,
+    skip_if_unfinished,
+)
+
+rng = seed_everything(0)
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1
+# points: 3
+# manual: true
+
+# %% [markdown]
+# ## q1 · The best first-order step in an $L_\infty$ ball (3 points, graded by hand)
+#
+# *Write your proof in the cell below. It is graded by hand, so `check` does not apply to it.*
+#
+# Near an input $x$ the attacker replaces the loss by its linearisation
+# $L(x + \delta) \approx L(x) + g^\top \delta$, with $g = \nabla_x L(x, y) \in \mathbb R^d$. Prove that
+#
+# $$
+# \max_{\|\delta\|_\infty \le \varepsilon} g^\top \delta = \varepsilon \|g\|_1,
+# \qquad \text{attained at } \delta^* = \varepsilon\,\mathrm{sign}(g).
+# $$
+#
+# Your proof should (a) bound $g^\top\delta$ from above for every $\delta$ in the ball, (b) show that
+# $\delta^*$ attains the bound, and (c) say which maximisers there are when some $g_i = 0$, and
+# whether $\delta^*$ is then the only one. A few lines each are enough.
+
+# %% [markdown] tags=["solution"]
+# **(a) Upper bound.** For any $\delta$ with $\|\delta\|_\infty \le \varepsilon$, every coordinate
+# satisfies $|\delta_i| \le \varepsilon$, so
+# $g^\top\delta = \sum_i g_i \delta_i \le \sum_i |g_i|\,|\delta_i| \le \varepsilon \sum_i |g_i| = \varepsilon\|g\|_1$.
+#
+# **(b) Attained.** $\delta^* = \varepsilon\,\mathrm{sign}(g)$ has $|\delta^*_i| \le \varepsilon$, so it lies in
+# the ball, and $g^\top\delta^* = \varepsilon\sum_i g_i\,\mathrm{sign}(g_i) = \varepsilon\sum_i |g_i| = \varepsilon\|g\|_1$.
+# It meets the bound of (a), so it is a maximiser, and the maximum is $\varepsilon\|g\|_1$ (the dual norm
+# of $\|\cdot\|_\infty$ is $\|\cdot\|_1$).
+#
+# **(c) Zero coordinates.** The objective separates: $g^\top\delta = \sum_i g_i\delta_i$ with independent
+# constraints $|\delta_i| \le \varepsilon$. Where $g_i > 0$ the only best choice is $\delta_i = \varepsilon$,
+# where $g_i < 0$ it is $-\varepsilon$; where $g_i = 0$ the term is 0 whatever $\delta_i$ is, so every
+# $\delta_i \in [-\varepsilon, \varepsilon]$ is optimal. $\mathrm{sign}(0) = 0$ picks $\delta_i = 0$, one of
+# them: $\delta^*$ is a maximiser, and the unique one exactly when no $g_i$ is 0 (if $g = 0$, every
+# point of the ball is).
+
+# %% [markdown] tags=["rubric"]
+# - (1 pt) (a): the bound g·δ ≤ Σ|g_i||δ_i| ≤ ε‖g‖₁ for every δ in the L∞ ball, with each step justified.
+# - (1 pt) (b): δ* = ε sign(g) is in the ball and gives ε‖g‖₁, so it attains the bound.
+# - (1 pt) (c): coordinates with g_i = 0 may take any value in [−ε, ε]; δ* is one maximiser, unique iff no g_i is 0.
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q2
+# points: 1
+
+# %% [markdown]
+# ## q2 · The same question in an $L_2$ ball (1 point, symbolic)
+#
+# In two dimensions, $g = (g_1, g_2)$. What is $\max\{g_1\delta_1 + g_2\delta_2 : \delta_1^2 + \delta_2^2 \le \varepsilon^2\}$?
+# Write it as a formula in `g1`, `g2` and `eps`, in a string: for example `"eps * (g1 + g2)"`. You may
+# use `+ - * / **`, numbers and `sqrt`. Any form equal for all real `g1`, `g2` and positive `eps` is right.
+
+# %%
+l2_maximum = "eps * sqrt(g1**2 + g2**2)"  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q2", SymbolicTest("l2_maximum", symbols={"g1": "real", "g2": "real", "eps": "positive"}, title="l2_maximum is a formula in g1, g2 and eps"))
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import SymbolicTest, hidden_tests
+
+_symbols_q2 = {"g1": "real", "g2": "real", "eps": "positive"}
+hidden_tests("q2", SymbolicTest("l2_maximum", symbols=_symbols_q2, expected="eps * sqrt(g1**2 + g2**2)", title="l2_maximum is the maximum over the L2 ball"))
+
+# %%
+check("q2")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q3
+# points: 1
+
+# %% [markdown]
+# ## q3 · How much can one step gain? (1 point)
+#
+# At some input the loss gradient is $g = (0.5, -2, 0, 1.5)$. By the linearisation, how much can an
+# attacker with budget $\|\delta\|_\infty \le 0.1$ raise the loss at most? Assign a Python `float` to
+# `linear_gain` (relative tolerance 1e-6).
+
+# %%
+linear_gain = 0.1 * (0.5 + 2.0 + 0.0 + 1.5)  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q3", RangeTest("linear_gain", low=0.0, why="the zero perturbation is in the ball, so the best gain is at least 0", title="linear_gain is a float, at least 0"))
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import ValueTest, hidden_tests
+
+hidden_tests("q3", ValueTest("linear_gain", expected=0.1 * 4.0, rtol=1e-6, title="linear_gain is eps times the L1 norm of g"))
+
+# %%
+check("q3")
+
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 2
+
+# %% [markdown]
+# ## q4 · FGSM in an $L_\infty$ ball (2 points)
+#
+# Implement `fgsm_linf(model, x, y, eps)`:
+#
+# * `model` maps a batch `x` of shape `(B, C, H, W)` (float32, values in $[0, 1]$) to logits `(B, K)`; `y` holds the true labels, int64 of shape `(B,)`;
+# * take the gradient $g$ of the **mean** cross-entropy over the batch with respect to `x`;
+# * return $x + \varepsilon\,\mathrm{sign}(g)$, **clipped to $[0, 1]$**, as a new tensor of the same shape and dtype, detached from the graph;
+# * **do not modify `x`**, and compute the gradient with the model in **evaluation mode** (dropout off), then **put the model back in the mode you found it in**.
+#
+# *Checked on a batch of 4-D inputs with pixels at both ends of $[0, 1]$, then on trained digit
+# classifiers, including one with dropout handed to you in training mode; relative tolerance 1e-5.*
+
+# %%
+def fgsm_linf(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+    """x: (B, C, H, W) in [0, 1], y: (B,) int64. Returns x_adv: (B, C, H, W) in [0, 1]."""
+    # BEGIN SOLUTION
+    was_training = model.training
+    model.eval()
+    try:
+        x_var = x.detach().clone().requires_grad_(True)  # (B, C, H, W), a leaf: x itself is untouched
+        loss = F.cross_entropy(model(x_var), y)  # mean over the batch
+        (grad,) = torch.autograd.grad(loss, x_var)
+    finally:
+        model.train(was_training)
+    return (x + eps * grad.sign()).clamp(0.0, 1.0).detach()
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+_linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))  # a tiny classifier of 2x2 images
+with torch.no_grad():
+    _linear[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
+    _linear[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
+_images = torch.tensor([[[[0.0, 0.5], [1.0, 0.3]]], [[[0.96, 0.02], [0.5, 0.5]]]])  # (2, 1, 2, 2): pixels at 0 and 1
+_labels = torch.tensor([0, 2])
+public_tests(
+    "q4",
+    FunctionTest(
+        "fgsm_linf",
+        outputs=[torch.tensor([[[[0.0, 0.6], [0.9, 0.4]]], [[[1.0, 0.0], [0.6, 0.6]]]])],  # worked out by hand from the gradient's signs
+        inputs=[(_linear, _images, _labels, 0.1)],
+        check_unchanged=True,
+        title="fgsm_linf on a batch of 2x2 images, with pixels at the clip boundary",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+import torch
+
+from course_lib.adversarial.attacks import fgsm
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.models import trained_classifier
+from course_lib.grading import FunctionTest, hidden_tests
+
+
+def _fgsm_linf(model, x, y, eps):
+    return fgsm(model, x, y, eps, norm="inf")
+
+
+_digits_x, _digits_y = load_digits("test")
+_batch = (_digits_x[:32], _digits_y[:32])
+hidden_tests(
+    "q4",
+    FunctionTest("fgsm_linf", reference=_fgsm_linf, inputs=[(trained_classifier("mlp"), *_batch, 0.1), (trained_classifier("cnn"), *_batch, 0.05)], check_unchanged=True, title="fgsm_linf on trained MLP and CNN digit classifiers"),
+    FunctionTest("fgsm_linf", reference=_fgsm_linf, inputs=[(trained_classifier("dropout_mlp").train(), *_batch, 0.1)], check_unchanged=True, title="fgsm_linf on a dropout classifier handed over in training mode"),
+)
+
+# %%
+check("q4")
+
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 2
+
+# %% [markdown]
+# ## q5 · The $L_2$ step (2 points)
+#
+# Implement `fgsm_l2(model, x, y, eps)`, the $L_2$ counterpart: with $g$ as in q4, return
+#
+# $$
+# x + \varepsilon \frac{g_i}{\|g_i\|_2} \quad\text{for each sample } i,
+# $$
+#
+# where $\|g_i\|_2$ is the norm of **sample $i$'s** gradient **over all its non-batch dimensions**
+# ($C \cdot H \cdot W$ numbers), clipped to $[0, 1]$. A sample whose gradient is exactly 0 stays where it
+# is (no NaN). The same rules as q4: a new tensor, `x` unchanged, evaluation mode, the model's mode restored.
+#
+# *Checked on a batch of 4-D inputs where the per-sample norm matters and pixels hit the clip
+# boundary, on trained classifiers, and on a batch whose gradient is zero; relative tolerance 1e-5.*
+
+# %%
+def fgsm_l2(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+    """x: (B, C, H, W) in [0, 1], y: (B,) int64. Returns x_adv: (B, C, H, W) in [0, 1]."""
+    # BEGIN SOLUTION
+    was_training = model.training
+    model.eval()
+    try:
+        x_var = x.detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(F.cross_entropy(model(x_var), y), x_var)  # (B, C, H, W)
+    finally:
+        model.train(was_training)
+    norms = grad.flatten(start_dim=1).norm(dim=1)  # (B,): one norm per sample
+    safe = torch.where(norms > 0, norms, torch.ones_like(norms))  # a zero gradient stays zero
+    step = grad / safe.view(-1, *([1] * (grad.dim() - 1)))  # (B, C, H, W)
+    return (x + eps * step).clamp(0.0, 1.0).detach()
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+public_tests(
+    "q5",
+    FunctionTest(
+        "fgsm_l2",
+        outputs=[torch.tensor([[[[0.0, 0.87985587], [0.91924351, 0.51029032]]], [[[0.97954303, 0.0], [0.75478059, 0.75306952]]]])],  # precomputed
+        inputs=[(_linear, _images, _labels, 0.5)],
+        check_unchanged=True,
+        title="fgsm_l2 on a batch of 2x2 images: one norm per sample, clipped",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+import torch
+
+from course_lib.adversarial.attacks import fgsm
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.models import trained_classifier
+from course_lib.grading import FunctionTest, hidden_tests
+
+
+def _fgsm_l2(model, x, y, eps):
+    return fgsm(model, x, y, eps, norm="2")
+
+
+_digits_x, _digits_y = load_digits("test")
+_batch = (_digits_x[32:64], _digits_y[32:64])
+_flat = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))  # identical rows: every gradient is 0
+with torch.no_grad():
+    _flat[1].weight.copy_(torch.ones(10, 64) * 0.1)
+    _flat[1].bias.zero_()
+hidden_tests(
+    "q5",
+    FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("mlp"), *_batch, 1.0), (trained_classifier("cnn"), *_batch, 0.5)], check_unchanged=True, title="fgsm_l2 on trained MLP and CNN digit classifiers"),
+    FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("dropout_mlp").train(), *_batch, 1.0), (_flat, *_batch, 1.0)], check_unchanged=True, title="fgsm_l2 with dropout in training mode, and with zero gradients"),
+)
+
+# %%
+check("q5")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# Your two attacks against a trained digit classifier (notebook 06 draws the whole curve):
+
+# %%
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.models import accuracy, trained_classifier
+
+with skip_if_unfinished("q4", "q5"):
+    classifier = trained_classifier("mlp")
+    x_test, y_test = load_digits("test")
+    print(f"clean accuracy {accuracy(classifier, x_test, y_test):.3f}")
+    print(f"after fgsm_linf (eps = 0.1): {accuracy(classifier, fgsm_linf(classifier, x_test, y_test, 0.1), y_test):.3f}")
+    print(f"after fgsm_l2 (eps = 1.0):   {accuracy(classifier, fgsm_l2(classifier, x_test, y_test, 1.0), y_test):.3f}")
+
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q6
+# points: 2
+
+# %% [markdown]
+# ## q6 · A gradient from queries alone (2 points)
+#
+# A black box `f` takes a tensor shaped like `x` and returns a tensor holding one number (query it
+# inside `with torch.no_grad():` and read the number with `float(f(...))`). You may call it,
+# nothing more: no autograd. Implement
+# `finite_difference_gradient(f, x, h)` with **central** differences,
+#
+# $$
+# \hat g_i = \frac{f(x + h e_i) - f(x - h e_i)}{2h},
+# $$
+#
+# one coordinate $i$ at a time, for an `x` of **any shape** (a vector, a matrix, an image), in float64.
+# Return $\hat g$ as a float64 tensor of the same shape as `x`, and leave `x` unchanged.
+#
+# *Checked against the true gradient of smooth functions of 2-D and 3-D inputs with $h = 10^{-5}$,
+# relative tolerance 1e-6: central differences are accurate to $O(h^2)$ there; one-sided ones are not.*
+
+# %%
+def finite_difference_gradient(f, x: torch.Tensor, h: float) -> torch.Tensor:
+    """Central-difference estimate of the gradient of f at x. x: any shape, float64. Returns x's shape."""
+    # BEGIN SOLUTION
+    flat = x.detach().reshape(-1)  # (d,)
+    grad = torch.zeros_like(flat)
+    with torch.no_grad():  # queries only
+        for i in range(flat.numel()):
+            step = torch.zeros_like(flat)
+            step[i] = h
+            grad[i] = (float(f((flat + step).reshape(x.shape))) - float(f((flat - step).reshape(x.shape)))) / (2 * h)
+    return grad.reshape(x.shape)
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+_black_box = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+with torch.no_grad():
+    _black_box[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
+    _black_box[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
+    _black_box[3].weight.copy_(torch.tensor([[1.5, -0.5, 2.0]]))
+    _black_box[3].bias.zero_()
+public_tests(
+    "q6",
+    FunctionTest(
+        "finite_difference_gradient",
+        outputs=[torch.tensor([[1.139307654131, -0.462074344663], [-0.825534015883, -1.685412482606]], dtype=torch.float64)],  # the true gradient
+        inputs=[(_black_box, torch.tensor([[0.2, -0.4], [0.7, 0.1]], dtype=torch.float64), 1e-5)],
+        rtol=1e-6,
+        atol=1e-9,
+        check_unchanged=True,
+        title="finite_difference_gradient of a smooth function of a 2x2 input",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+import torch
+
+from course_lib.adversarial.attacks import finite_difference_gradient as _library_estimate
+from course_lib.grading import FunctionTest, hidden_tests
+
+
+def _true_gradient(f, x, h):
+    """Central differences agree with this to about h**2; the grader compares with 1e-6."""
+    x = x.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(f(x).sum(), x)
+    assert torch.allclose(_library_estimate(f, x.detach(), h=h).gradient, grad, rtol=1e-6, atol=1e-9)
+    return grad.detach()
+
+
+def _smooth_function(d: int, seed: int) -> torch.nn.Sequential:
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(d, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).double()
+
+
+_rng_q6 = torch.Generator().manual_seed(6)
+hidden_tests(
+    "q6",
+    FunctionTest(
+        "finite_difference_gradient",
+        reference=_true_gradient,
+        inputs=[(_smooth_function(64, 1), torch.rand(1, 8, 8, generator=_rng_q6, dtype=torch.float64), 1e-5), (_smooth_function(6, 2), torch.randn(2, 3, generator=_rng_q6, dtype=torch.float64), 1e-5)],
+        rtol=1e-6,
+        atol=1e-9,
+        check_unchanged=True,
+        title="finite_difference_gradient on a digit-sized 3-D input and a 2x3 input",
+    ),
+)
+
+# %%
+check("q6")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q7
+# points: 1
+
+# %% [markdown]
+# ## q7 · Why can FGSM fail against a defended model? (1 point, single choice)
+#
+# A model was trained with adversarial examples, and FGSM at $\varepsilon = 0.1$ barely lowers its
+# accuracy. Which explanation is the sound one?
+#
+# * **A.** The defended model has no gradient with respect to its input, so FGSM has nothing to follow.
+# * **B.** FGSM's perturbation is too large to stay inside the $\varepsilon$-ball, so it is rejected.
+# * **C.** FGSM takes one step along the gradient of a linearisation made at $x$; the defended model's loss is far from linear over the ball (or its gradient at $x$ points nowhere useful), so that one step misses, while an iterative attack such as PGD can still find a perturbation that raises the loss.
+# * **D.** FGSM only works on linear models, and a neural network is not linear.
+#
+# Assign one letter, as a string, to `answer_q7`.
+
+# %%
+answer_q7 = "C"  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q7", ChoiceTest("answer_q7", options=("A", "B", "C", "D"), title="answer_q7 is one of the options"))
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import ChoiceTest, hidden_tests
+
+hidden_tests("q7", ChoiceTest("answer_q7", options=("A", "B", "C", "D"), correct="C", title="answer_q7 is right"))
+
+# %%
+check("q7")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Summary of your checks
+#
+# Run this last. Question q1 is graded by hand.
+
+# %%
+check_all()
