@@ -111,9 +111,8 @@ def fgsm_linf(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: flo
 
 # %% tags=["public-tests"]
 _linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))  # a tiny classifier of 2x2 images
-with torch.no_grad():
-    _linear[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
-    _linear[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
+_weights = {"weight": torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]), "bias": torch.tensor([0.1, -0.2, 0.0])}
+_linear[1].load_state_dict(_weights)
 _images = torch.tensor([[[[0.0, 0.5], [1.0, 0.3]]], [[[0.96, 0.02], [0.5, 0.5]]]])  # (2, 1, 2, 2): pixels at 0 and 1
 _labels = torch.tensor([0, 2])
 public_tests(
@@ -188,7 +187,7 @@ with skip_if_unfinished("q4", "q5"):
 # ## q6 · A gradient from queries alone (2 points)
 #
 # A black box `f` takes a tensor shaped like `x` and returns a tensor holding one number (query it
-# inside `with torch.no_grad():` and read the number with `float(f(...))`). You may call it,
+# in a `torch.no_grad()` block and read the number with `float(f(...))`). You may call it,
 # nothing more: no autograd. Implement
 # `finite_difference_gradient(f, x, h)` with **central** differences,
 #
@@ -211,11 +210,8 @@ def finite_difference_gradient(f, x: torch.Tensor, h: float) -> torch.Tensor:
 
 # %% tags=["public-tests"]
 _black_box = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
-with torch.no_grad():
-    _black_box[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
-    _black_box[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
-    _black_box[3].weight.copy_(torch.tensor([[1.5, -0.5, 2.0]]))
-    _black_box[3].bias.zero_()
+_black_box[1].load_state_dict({name: value.double() for name, value in _weights.items()})
+_black_box[3].load_state_dict({"weight": torch.tensor([[1.5, -0.5, 2.0]], dtype=torch.float64), "bias": torch.zeros(1, dtype=torch.float64)})
 public_tests(
     "q6",
     FunctionTest(

@@ -180,9 +180,8 @@ def fgsm_linf(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: flo
 
 # %% tags=["public-tests"]
 _linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))  # a tiny classifier of 2x2 images
-with torch.no_grad():
-    _linear[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
-    _linear[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
+_weights = {"weight": torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]), "bias": torch.tensor([0.1, -0.2, 0.0])}
+_linear[1].load_state_dict(_weights)
 _images = torch.tensor([[[[0.0, 0.5], [1.0, 0.3]]], [[[0.96, 0.02], [0.5, 0.5]]]])  # (2, 1, 2, 2): pixels at 0 and 1
 _labels = torch.tensor([0, 2])
 public_tests(
@@ -291,9 +290,7 @@ def _fgsm_l2(model, x, y, eps):
 _digits_x, _digits_y = load_digits("test")
 _batch = (_digits_x[32:64], _digits_y[32:64])
 _flat = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))  # identical rows: every gradient is 0
-with torch.no_grad():
-    _flat[1].weight.copy_(torch.ones(10, 64) * 0.1)
-    _flat[1].bias.zero_()
+_flat[1].load_state_dict({"weight": torch.full((10, 64), 0.1), "bias": torch.zeros(10)})
 hidden_tests(
     "q5",
     FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("mlp"), *_batch, 1.0), (trained_classifier("cnn"), *_batch, 0.5)], check_unchanged=True, title="fgsm_l2 on trained MLP and CNN digit classifiers"),
@@ -330,7 +327,7 @@ with skip_if_unfinished("q4", "q5"):
 # ## q6 · A gradient from queries alone (2 points)
 #
 # A black box `f` takes a tensor shaped like `x` and returns a tensor holding one number (query it
-# inside `with torch.no_grad():` and read the number with `float(f(...))`). You may call it,
+# in a `torch.no_grad()` block and read the number with `float(f(...))`). You may call it,
 # nothing more: no autograd. Implement
 # `finite_difference_gradient(f, x, h)` with **central** differences,
 #
@@ -361,11 +358,8 @@ def finite_difference_gradient(f, x: torch.Tensor, h: float) -> torch.Tensor:
 
 # %% tags=["public-tests"]
 _black_box = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
-with torch.no_grad():
-    _black_box[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]))
-    _black_box[1].bias.copy_(torch.tensor([0.1, -0.2, 0.0]))
-    _black_box[3].weight.copy_(torch.tensor([[1.5, -0.5, 2.0]]))
-    _black_box[3].bias.zero_()
+_black_box[1].load_state_dict({name: value.double() for name, value in _weights.items()})
+_black_box[3].load_state_dict({"weight": torch.tensor([[1.5, -0.5, 2.0]], dtype=torch.float64), "bias": torch.zeros(1, dtype=torch.float64)})
 public_tests(
     "q6",
     FunctionTest(
