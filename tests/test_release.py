@@ -19,12 +19,13 @@ from course_lib.tooling.release import (
     INSTALL_FILES,
     MARKER,
     RELEASED_FOLDERS,
-    SHARED_LINES,
     find_release_leaks,
     is_release,
     release,
+    published_lines,
     release_secrets,
     released_sources,
+    scan_release,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +70,7 @@ def planted_solution_line() -> str:
         lines = problem_set.notebook.cells[index].source.splitlines()
         for region in regions:
             for line in lines[region.start + 1 : region.end]:
-                if not region.inline and line.strip() in secrets and line.strip() not in SHARED_LINES:
+                if not region.inline and line.strip() in secrets and line.strip() not in published_lines(ROOT):
                     return line
     raise AssertionError("ps00 has no solution region with a secret line to plant")
 
@@ -176,24 +177,21 @@ def test_release_leak_check_finds_a_planted_solution_line(released, tmp_path):
     ]
 
 
-def test_release_leak_check_finds_a_shared_line_outside_its_listed_files(released, tmp_path):
+def test_release_leak_check_finds_a_line_the_library_publishes_when_it_stands_in_an_exercise(released, tmp_path):
     out = tmp_path / "student"
     shutil.copytree(released, out)
-    line = "v = v / v.norm()"  # the power iteration step: shared by the library only
-    assert SHARED_LINES[line] == ("course_lib/gan/lipschitz.py",)
-    lecture = out / "notebooks" / "01_gan_game.py"
-    lecture.write_text(lecture.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
-    last = len(lecture.read_text(encoding="utf-8").splitlines())
-    assert find_release_leaks(out, ROOT) == [f"{out}/notebooks/01_gan_game.py:{last}: leaks {line!r} from solutions/ps02_lipschitz.py"]
+    line = "v = v / v.norm()"  # ps02's power-iteration step, which the library publishes too
+    assert line in release_secrets(ROOT) and line in published_lines(ROOT)
+    exercise = out / "exercises" / "ps01_optimal_discriminator.py"
+    exercise.write_text(exercise.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    last = len(exercise.read_text(encoding="utf-8").splitlines())
+    assert find_release_leaks(out, ROOT) == [f"{out}/exercises/ps01_optimal_discriminator.py:{last}: leaks {line!r} from solutions/ps02_lipschitz.py"]
 
 
-def test_release_shared_lines_are_each_secret_and_present_where_listed(released):
-    secrets = release_secrets(ROOT)
-    for line, patterns in SHARED_LINES.items():
-        assert line in secrets, f"SHARED_LINES lists {line!r}, which is no longer a secret line: remove it"
-        for pattern in set(patterns) - {"*"}:  # a line allowed anywhere need not stand anywhere
-            holders = [p for p in files_under(released) if fnmatch.fnmatch(p.relative_to(released).as_posix(), pattern)]
-            assert any(line in p.read_text(encoding="utf-8") for p in holders), f"{line!r} is no longer in {pattern}: remove it from SHARED_LINES"
+def test_release_allows_a_secret_line_only_where_the_library_publishes_it(released):
+    findings = scan_release(released, release_secrets(ROOT), published_lines(ROOT))
+    assert findings and all(finding.shared for finding in findings)
+    assert all(finding.where.startswith(("course_lib/", "notebooks/")) and finding.line in published_lines(ROOT) for finding in findings)
 
 
 def test_release_refuses_to_finish_a_release_that_leaks(course, tmp_path, capsys):
@@ -208,8 +206,8 @@ def test_release_refuses_to_finish_a_release_that_leaks(course, tmp_path, capsys
     assert not out.exists() and leftovers_beside(out) == []
 
 
-def test_release_without_the_shared_lines_table_refuses_the_real_course(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(release_module, "SHARED_LINES", {})
+def test_release_without_the_library_exemption_refuses_the_real_course(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(release_module, "published_lines", lambda root: "")
     out = tmp_path / "student"
     assert release(out, ROOT) == 1
     assert "course_lib/" in capsys.readouterr().err and not out.exists() and leftovers_beside(out) == []

@@ -105,8 +105,10 @@ def _answer_text(line: str) -> str:
 
 
 def _is_substantive(line: str) -> bool:
+    """Long enough to give something away, and not a comment or an import (which names only what it uses)."""
     squeezed = "".join(line.split())
-    return len(squeezed) >= TRIVIAL_LENGTH and not line.startswith("#") and not line.startswith("//")
+    is_import = line.startswith(("import ", "from ")) and " import " in f" {line} "
+    return len(squeezed) >= TRIVIAL_LENGTH and not line.startswith(("#", "//")) and not is_import
 
 
 def exercise_text(path: Path) -> str:

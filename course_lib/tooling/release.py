@@ -32,12 +32,11 @@ runs every notebook with no solutions/ and no tests/ in reach.
 (:func:`course_lib.grading.assign.secret_lines`: solution regions and cells, one-line answers,
 rubrics and hidden-test cells), for every problem set in solutions/. Every file of the release
 is searched for each of them, a notebook through every string in its JSON (sources, outputs,
-metadata). A few secret lines legitimately stand in released files: lines of the library's
-reference implementations (which students have anyway), allowed in those library files only;
-idioms and imports that give nothing away, allowed anywhere; the grading API's own name, allowed
-in course_lib/grading/. Each is listed in :data:`SHARED_LINES` with where it may stand and why;
-anywhere else it is a leak, and :func:`release` refuses to finish a release that leaks, naming
-the file and line.
+metadata). A secret line that the library publishes anyway, somewhere in its sources (a
+reference implementation's line, an idiom such as ``finally:``), may stand in the library and the
+lectures of the release, and only there: in exercises/ or the README it is a leak. Any
+other secret line anywhere is a leak, and :func:`release` refuses to finish a release that
+leaks, naming the file and line. Import lines are never secret (``secret_lines``).
 
 **Atomicity.** The release is written into ``OUT.tmp-XXXX`` beside OUT, checked, marked, and
 only then renamed to OUT (a previous release is moved aside first and deleted after). A failed
@@ -72,24 +71,10 @@ OPTIONAL_FILES = (".gitignore",)  # copied when the course has them
 SKIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints")  # build debris, whatever folder it is in
 PYTEST_SECTION = "[tool.pytest.ini_options]"
 
-# Secret lines that may stand in released files, each mapped to where (fnmatch patterns relative to
-# the release; "*" is anywhere) and commented with why it gives nothing away there. Found anywhere
-# else, they are leaks. This module names them, so it may hold them too.
-SHARED_LINES: dict[str, tuple[str, ...]] = {
-    # The library's reference implementations, which the hidden tests call and students have anyway.
-    "return -F.logsigmoid(fake_logits).mean()": ("course_lib/gan/losses.py",),  # ps00: non-saturating generator loss
-    "v = v / v.norm()": ("course_lib/gan/lipschitz.py",),  # ps02's power iteration; conv_operator_norm's too
-    # Idioms and imports from solution regions and hidden-test cells: they say nothing of an answer.
-    "for _ in range(n_iters):": ("*",),  # ps02: the power-iteration loop's header
-    "with torch.no_grad():": ("*",),  # ps02's hidden tests
-    "_rng = torch.Generator().manual_seed(1)": ("*",),  # ps00's hidden tests; the library's `fixed_rng = ...`
-    "from course_lib.gan import losses": ("*",),  # ps00's hidden tests import their references
-    "from course_lib.gan.divergences import js_divergence": ("*",),  # ps01's hidden tests, likewise
-    "from course_lib.gan.distributions import Uniform": ("*",),  # ps01's hidden tests, likewise
-    # The grading API's own name: a hidden-test cell opens with a bare `hidden_tests(` line.
-    "hidden_tests(": ("course_lib/grading/*",),
-}
-SELF = "course_lib/tooling/release.py"
+# A secret line that the course's own library publishes gives nothing away (the
+# library holds the reference implementations and common idioms): it is allowed in the library and
+# the lectures of the release, and nowhere else (never in exercises/ or the README).
+PUBLISHED_FOLDERS = ("course_lib/", "notebooks/")
 
 
 class ReleaseError(Exception):
@@ -103,7 +88,7 @@ class Finding:
     where: str  # `path:line`, or `path: cell N` in a notebook; the path relative to the release
     line: str
     source: str  # the solution file holding it
-    shared: bool  # listed in SHARED_LINES for this file
+    shared: bool  # published by the library, and found in the library or a lecture
 
     def __str__(self) -> str:
         return f"{self.where}: leaks {self.line!r} from {self.source}"
@@ -125,7 +110,7 @@ def release(out: Path, root: Path = Path(".")) -> int:
     except (ReleaseError, OSError) as error:
         print(f"course release: {error}", file=sys.stderr)
         return 1
-    print(f"released {count} files to {out}/ (leak check passed: no solution or hidden-test line but the {shared} in SHARED_LINES)")
+    print(f"released {count} files to {out}/ (leak check passed: no solution or hidden-test line, but {shared} that the library publishes anyway)")
     return 0
 
 
@@ -145,13 +130,12 @@ def write_release(out: Path, root: Path) -> tuple[int, int]:
         (staging / "README.md").write_text(student_readme(root), encoding="utf-8")
         pyproject = staging / "pyproject.toml"
         pyproject.write_text(released_pyproject(pyproject.read_text(encoding="utf-8"), staging), encoding="utf-8")
-        findings = scan_release(staging, release_secrets(root, problem_sets))
+        findings = scan_release(staging, release_secrets(root, problem_sets), published_lines(root))
         leaks = [finding for finding in findings if not finding.shared]
         if leaks:
             more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
             raise ReleaseError(
-                f"{leaks[0]}{more}; nothing was released. Remove the line from the course, or, if it gives nothing away "
-                "there, list it in SHARED_LINES (course_lib/tooling/release.py) with the reason"
+                f"{leaks[0]}{more}; nothing was released: remove the solution's line from that file"
             )
         count = sum(1 for p in staging.rglob("*") if p.is_file()) + 1
         (staging / MARKER).write_text(f"{MARKER_SIGNATURE}\n`course release` replaces it wholesale: keep no work of your own here.\nfiles: {count}\n", encoding="utf-8")
@@ -354,24 +338,33 @@ def release_secrets(root: Path, problem_sets: list[ProblemSet] | None = None) ->
 
 
 def find_release_leaks(out: Path, root: Path) -> list[str]:
-    """One line per secret line of ``root``'s solutions/ found in the release ``out``, outside SHARED_LINES.
+    """One line per secret line of ``root``'s solutions/ found in the release ``out``, outside what the course publishes.
 
     Each reads ``OUT/path:line: leaks 'the line' from solutions/psNN_topic.py``, or
     ``OUT/path: cell N: ...`` in a notebook.
     """
-    return [f"{out}/{finding}" for finding in scan_release(out, release_secrets(root)) if not finding.shared]
+    findings = scan_release(out, release_secrets(root), published_lines(root))
+    return [f"{out}/{finding}" for finding in findings if not finding.shared]
 
 
-def scan_release(out: Path, secrets: dict[str, str]) -> list[Finding]:
-    """Every secret line found in every file under ``out``, and whether SHARED_LINES allows it there."""
+def published_lines(root: Path) -> str:
+    """The text of the library's sources: what the course publishes anyway (searched as the scan searches).
+
+    Only the library: a solution line pasted into a lecture does not make itself public.
+    """
+    sources = sorted(path for path in (root / "course_lib").rglob("*.py") if "__pycache__" not in path.parts)
+    return "\n".join(path.read_text(encoding="utf-8") for path in sources)
+
+
+def scan_release(out: Path, secrets: dict[str, str], published: str = "") -> list[Finding]:
+    """Every secret line found in every file under ``out``, and whether the course publishes it in that folder."""
     findings = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         relative = path.relative_to(out).as_posix()
         text = _searchable_text(path)
         for line in sorted(secrets):
             if line in text:
-                named_here = relative == SELF and line in SHARED_LINES  # the table itself
-                shared = named_here or any(fnmatch.fnmatch(relative, pattern) for pattern in SHARED_LINES.get(line, ()))
+                shared = relative.startswith(PUBLISHED_FOLDERS) and line in published
                 findings.append(Finding(f"{relative}{_locate(path, line)}", line, secrets[line], shared))
     return findings
 
