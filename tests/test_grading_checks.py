@@ -276,7 +276,7 @@ def test_check_unchanged_fails_a_function_that_modifies_its_input_in_place():
         return x
 
     verdict = judge(test, {"f": in_place})
-    assert not verdict.passed and "changed its input in place" in verdict.message
+    assert not verdict.passed and "changed its argument 1 in place" in verdict.message
     assert judge(test, {"f": lambda x: x * 2}).passed
     assert judge(FunctionTest("f", reference=lambda x: x * 2, inputs=[(torch.ones(3),)]), {"f": in_place}).passed  # off by default
 
@@ -292,3 +292,20 @@ def test_a_partial_of_a_library_function_is_not_an_implementation():
 def test_a_long_wrong_choice_is_not_quoted_back_in_full():
     verdict = judge(ChoiceTest("a", options=("A", "B")), {"a": "X" * 10_000})
     assert "is not one of the options" in verdict.message and len(verdict.message) < 120
+
+
+def test_a_function_that_calls_a_forbidden_library_function_is_told_so_in_check():
+    from course_lib.gan import losses
+
+    test = FunctionTest("f", outputs=[gan_value(torch.zeros(2), torch.zeros(2))], inputs=[(torch.zeros(2), torch.zeros(2))], forbidden=("course_lib.gan.losses.gan_value",))
+
+    def wrapper(real, fake):
+        try:
+            return losses.gan_value(real, fake)
+        except RuntimeError:
+            return torch.tensor(-1.3862944)  # a wrapper that hides the tripwire still earns nothing
+
+    verdict = judge(test, {"f": wrapper})
+    assert not verdict.passed and verdict.voids_question and "the course library's own `gan_value`" in verdict.message
+    assert judge(test, {"f": lambda r, f: torch.nn.functional.logsigmoid(r).mean() + torch.nn.functional.logsigmoid(-f).mean()}).passed
+    assert losses.gan_value(torch.zeros(2), torch.zeros(2)).item() < 0  # the tripwire is gone afterwards

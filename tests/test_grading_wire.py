@@ -112,5 +112,5 @@ def test_a_function_that_leaves_the_model_in_another_mode_fails_check_unchanged(
         m.eval()
         return m(x).detach()
 
-    assert "changed its input in place" in test.run({"f": leaves_eval}).message
+    assert "left the model (argument 1) in eval mode, not in training mode as it came" in test.run({"f": leaves_eval}).message
     assert test.run({"f": lambda m, x: m(x).detach()}).passed

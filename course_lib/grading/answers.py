@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import importlib
 import signal
 import threading
+import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,6 +289,7 @@ class FunctionTest(AnswerTest):
     outputs: Sequence | None = None
     seconds_per_call: float = 10.0  # an endless loop becomes a verdict, not a hung check()
     check_unchanged: bool = False  # fail a function that modifies its inputs in place
+    forbidden: Sequence[str] = ()  # dotted names of library functions the answer may not call
 
     def __post_init__(self):
         if (self.reference is None) == (self.outputs is None):
@@ -320,7 +323,11 @@ class FunctionTest(AnswerTest):
         library = library_name(function)
         if library:
             return Plain("library", library)
-        return call_on_inputs(function, self.inputs, self.seconds_per_call, self.check_unchanged)
+        return call_on_inputs(function, self.inputs, self.seconds_per_call, self.check_unchanged, forbidden=self.forbidden_functions())
+
+    def forbidden_functions(self) -> list[tuple[str, str]]:
+        """(module, qualified name) of each library function named in ``forbidden``."""
+        return [tuple(name.rsplit(".", 1)) for name in self.forbidden]
 
     def judge(self, probed: Plain | tuple[Plain, ...]) -> Verdict:
         if isinstance(probed, Plain):
@@ -339,9 +346,25 @@ class FunctionTest(AnswerTest):
             verdict = compare_values(output, self.expected_output(number), self.rtol, self.atol)
             if not verdict.passed:
                 return Verdict(verdict.status, verdict.message + where)
-            if after is not None and not compare_values(after, to_plain(tuple(args)), rtol=0.0, atol=0.0).passed:
-                return failed(f"`{self.answer}` changed its input in place{where}; work on a copy, e.g. x = x.clone(), or write x = x + 1, not x += 1")
+            if after is not None:
+                changed = _changed_argument(after, to_plain(tuple(args)))
+                if changed:
+                    return failed(f"`{self.answer}` {changed}{where}")
         return passed()
+
+
+def _changed_argument(after: Plain, before: Plain) -> str:
+    """What the student's function changed in its arguments, with the fix; '' if nothing."""
+    for number, (mine, original) in enumerate(zip(after.items, before.items), 1):
+        if compare_values(mine, original, rtol=0.0, atol=0.0).passed:
+            continue
+        if original.type_name.startswith("torch.nn.Sequential"):
+            return (
+                f"left the model (argument {number}) in {mine.type_name.split(' in ')[-1]}, not in {original.type_name.split(' in ')[-1]} as it came: "
+                f"save was_training = model.training first, and call model.train(was_training) at the end"
+            )
+        return f"changed its argument {number} in place; work on a copy (x = x.clone()), or write x = x + 1, not x += 1"
+    return ""
 
 
 def library_name(function: Callable) -> str:
@@ -357,27 +380,79 @@ def library_name(function: Callable) -> str:
 
 
 def call_on_inputs(
-    function: Callable, inputs: Sequence[tuple], seconds_per_call: float, check_unchanged: bool = False, limit: Callable | None = None
-) -> tuple[Plain, ...]:
+    function: Callable,
+    inputs: Sequence[tuple],
+    seconds_per_call: float,
+    check_unchanged: bool = False,
+    limit: Callable | None = None,
+    forbidden: Sequence[tuple[str, str]] = (),
+) -> tuple[Plain, ...] | Plain:
     """Call ``function`` on a copy of each input and reduce each output to plain data.
 
     Stops at the first exception (reported as a ``raised`` Plain). With ``check_unchanged``,
     each result is a ``call`` Plain holding the output and the arguments as they were after
-    the call. Shared by ``check()`` in the student's kernel (``limit`` is :func:`time_limit`)
-    and by the grader's sandbox (a CPU-time limit the student's code cannot switch off).
+    the call. If the function calls one of the ``forbidden`` library functions (module,
+    qualified name), the whole result is one ``library`` Plain naming it. Shared by ``check()``
+    in the student's kernel (``limit`` is :func:`time_limit`) and by the grader's sandbox (a
+    CPU-time limit the student's code cannot switch off).
     """
     limit = limit or time_limit
     results = []
-    for args in inputs:
-        args = copy.deepcopy(args)
-        try:
-            with limit(seconds_per_call):
-                output = to_plain(function(*args))
-        except Exception as error:  # the student's bug, reported as a verdict
-            results.append(raised(error))
-            break
-        results.append(Plain("call", "call", items=(output, to_plain(tuple(args)))) if check_unchanged else output)
-    return tuple(results)
+    with tripwires(forbidden) as tripped:
+        for args in inputs:
+            args = copy.deepcopy(args)
+            try:
+                with limit(seconds_per_call):
+                    output = to_plain(function(*args))
+            except Exception as error:  # the student's bug, reported as a verdict
+                results.append(raised(error))
+                break
+            results.append(Plain("call", "call", items=(output, to_plain(tuple(args)))) if check_unchanged else output)
+    return Plain("library", tripped[0]) if tripped else tuple(results)
+
+
+@contextlib.contextmanager
+def tripwires(forbidden: Sequence[tuple[str, str]]) -> Iterator[list[str]]:
+    """While the block runs, the named course library functions raise when called, and say so.
+
+    Their code object is swapped, so every alias reaches the tripwire: an import under another
+    name, a ``functools.partial``, a default argument. Whatever the student's function does with
+    the error, the call is recorded in the list this yields, and the question earns nothing.
+    """
+    tripped: list[str] = []
+    swapped = []
+    for module_name, qualname in forbidden:
+        function = _resolve(module_name, qualname)
+        if not isinstance(function, types.FunctionType) or function.__code__.co_freevars:
+            continue
+        marker = f"__course_tripwire_{len(swapped)}__"
+        function.__globals__[marker] = _recorder(tripped, qualname)
+        code = compile(f"def tripwire(*args, **kwargs):\n    {marker}()\n", "<tripwire>", "exec").co_consts[0]
+        swapped.append((function, function.__code__))
+        function.__code__ = code
+    try:
+        yield tripped
+    finally:
+        for function, code in swapped:
+            function.__code__ = code
+
+
+def _resolve(module_name: str, qualname: str):
+    try:
+        target = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+        return target
+    except (ImportError, AttributeError):
+        return None
+
+
+def _recorder(tripped: list, qualname: str):
+    def record():
+        tripped.append(qualname)
+        raise RuntimeError(f"the course library's {qualname} may not be used in this answer")
+
+    return record
 
 
 @contextlib.contextmanager

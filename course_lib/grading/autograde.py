@@ -123,7 +123,9 @@ def _add_probes(plan: GradingPlan, limits: Limits) -> None:
     """One probe per test that calls a function; one per variable read (shared by the tests that read it)."""
     reads: dict[str, int] = {}
     for question in plan.questions:
-        forbidden = sorted({f for test, _ in question.tests if isinstance(test, FunctionTest) for f in reference_functions(test.reference)})
+        forbidden = sorted(
+            {f for test, _ in question.tests if isinstance(test, FunctionTest) for f in {*reference_functions(test.reference), *test.forbidden_functions()}}
+        )
         for number, (test, _) in enumerate(question.tests):
             if isinstance(test, FunctionTest):
                 probe = {

@@ -30,7 +30,6 @@ import signal
 import sys
 import threading
 import time
-import types
 from contextlib import contextmanager
 
 # Imported before any student code runs, so that a cell that patches these modules does not change the probes.
@@ -210,57 +209,9 @@ def _run_probe(namespace: dict, probe: dict, watchdog: _Watchdog) -> dict | list
     if library_name(function):
         return encode_plain(Plain("library", library_name(function)))
     inputs = [tuple(decode_value(args)) for args in probe["call"]]
-    with _tripwires(probe.get("forbidden", ())) as tripped:
-        outputs = call_on_inputs(function, inputs, probe["seconds_per_call"], probe.get("check_unchanged", False), watchdog.call_limit)
-    if tripped:
-        return encode_plain(Plain("library", tripped[0]))
-    return [encode_plain(output) for output in outputs]
-
-
-@contextmanager
-def _tripwires(forbidden):
-    """While probing, the course's reference functions for this question raise when called.
-
-    Their code object is swapped, so every alias reaches the tripwire: an import under another
-    name, a ``functools.partial``, a default argument. Whatever the student's function does
-    with the error, the call is recorded, and the question earns nothing.
-    """
-    import importlib
-
-    tripped: list[str] = []
-    swapped = []
-    for module_name, qualname in forbidden:
-        function = _resolve(importlib, module_name, qualname)
-        if not isinstance(function, types.FunctionType) or function.__code__.co_freevars:
-            continue
-        marker = f"__course_tripwire_{len(swapped)}__"
-        function.__globals__[marker] = _recorder(tripped, qualname)
-        code = compile(f"def tripwire(*args, **kwargs):\n    {marker}()\n", "<tripwire>", "exec").co_consts[0]
-        swapped.append((function, function.__code__))
-        function.__code__ = code
-    try:
-        yield tripped
-    finally:
-        for function, code in swapped:
-            function.__code__ = code
-
-
-def _resolve(importlib, module_name: str, qualname: str):
-    try:
-        target = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            target = getattr(target, part)
-        return target
-    except (ImportError, AttributeError):
-        return None
-
-
-def _recorder(tripped: list, qualname: str):
-    def record():
-        tripped.append(qualname)
-        raise RuntimeError(f"the course library's {qualname} may not be used in this answer")
-
-    return record
+    forbidden = [tuple(pair) for pair in probe.get("forbidden", ())]
+    outputs = call_on_inputs(function, inputs, probe["seconds_per_call"], probe.get("check_unchanged", False), watchdog.call_limit, forbidden)
+    return encode_plain(outputs) if isinstance(outputs, Plain) else [encode_plain(output) for output in outputs]
 
 
 if __name__ == "__main__":
