@@ -104,3 +104,11 @@ def test_skip_if_unfinished_lets_real_errors_through():
     with pytest.raises(TypeError, match="str"):
         with skip_if_unfinished("q1"):
             1 + "1"
+
+
+def test_a_question_with_only_form_checks_never_says_all_passed(capsys):
+    namespace = {"__name__": "__main__", "answer": "D"}
+    exec("from course_lib.grading import ChoiceTest, public_tests\npublic_tests('q7', ChoiceTest('answer', options=('A', 'B', 'C', 'D')))\n", namespace)
+    check("q7", namespace)
+    out = capsys.readouterr().out
+    assert "q7: 1 of 1 check passed (well formed; its value is judged at grading)" in out and "all passed" not in out

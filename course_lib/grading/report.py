@@ -63,7 +63,9 @@ def format_question(result: QuestionResult) -> str:
 
 
 def _summary_line(result: QuestionResult) -> str:
-    if result.passed == result.total:
+    if result.passed == result.total and not any(test.graded for test in result.results):
+        state = "well formed; its value is judged at grading"  # form checks only: nothing compared it with the answer
+    elif result.passed == result.total:
         state = "all passed"
     elif result.not_implemented and result.passed == 0:
         state = "not implemented yet"
@@ -94,8 +96,15 @@ def skip_if_unfinished(*questions: str) -> Iterator[None]:
     try:
         yield
     except NotImplementedError:
-        print(f"skipped: this cell needs {' and '.join(questions)}, which is not implemented yet")
+        print(f"skipped: this cell needs {_needs(questions)} not implemented yet")
     except TypeError as error:
         if "ellipsis" not in str(error):
             raise
-        print(f"skipped: this cell needs {' and '.join(questions)}, which is not answered yet (still `...`)")
+        print(f"skipped: this cell needs {_needs(questions)} not answered yet (still `...`)")
+
+
+def _needs(questions: tuple[str, ...]) -> str:
+    """'q1, which is' or 'q4 and q5; one of them is'."""
+    if len(questions) == 1:
+        return f"{questions[0]}, which is"
+    return f"{' and '.join(questions)}; one of them is"
