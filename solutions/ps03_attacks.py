@@ -3,9 +3,9 @@
 #
 # This problem set goes with [notebook 06 · FGSM](../notebooks/06_fgsm.ipynb) and
 # [notebook 07 · black-box attacks](../notebooks/07_black_box_attacks.ipynb). You will prove that the
-# fast gradient sign step is the best first-order attack in an $L_\infty$ ball, work out the $L_2$
-# counterpart, implement both attacks on real classifiers, estimate a gradient from queries alone,
-# and explain why a one-step attack can fail against a defended model.
+# fast gradient sign step has a sparse cousin in the $L_1$ ball, compare the $L_\infty$ and $L_2$
+# steps, implement both attacks on real classifiers, estimate a gradient from queries alone, and
+# explain why a one-step attack can fail against a defended model.
 #
 # **Time:** about 50 minutes. **Points:** 12.
 #
@@ -13,8 +13,9 @@
 # `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
 # are advisory: more tests, hidden from you, run when your work is graded, on other inputs and on
 # trained classifiers. Questions marked *graded by hand* have no automatic check. `check_all()` at
-# the end sums everything up. The course library has its own attacks; your answers must not call
-# them (an answer that does earns nothing for its question).
+# the end sums everything up. The course library has its own attacks (`course_lib.adversarial.attacks`
+# and `threat_models`); your answers must not call them: an answer that does earns nothing for its
+# question, and `check` tells you so.
 
 # %%
 import math
@@ -43,43 +44,45 @@ rng = seed_everything(0)
 # manual: true
 
 # %% [markdown]
-# ## q1 · The best first-order step in an $L_\infty$ ball (3 points, graded by hand)
+# ## q1 · The best first-order step in an $L_1$ ball (3 points, graded by hand)
 #
 # *Write your proof in the cell below. It is graded by hand, so `check` does not apply to it.*
 #
-# Near an input $x$ the attacker replaces the loss by its linearisation
-# $L(x + \delta) \approx L(x) + g^\top \delta$, with $g = \nabla_x L(x, y) \in \mathbb R^d$. Prove that
+# Notebook 06 found the best step of the linearised loss $L(x) + g^\top\delta$ in the $L_\infty$ and
+# $L_2$ balls, with $g = \nabla_x L(x, y) \in \mathbb R^d$. Now the attacker's budget is
+# $\|\delta\|_1 = \sum_i |\delta_i| \le \varepsilon$. Prove that
 #
 # $$
-# \max_{\|\delta\|_\infty \le \varepsilon} g^\top \delta = \varepsilon \|g\|_1,
-# \qquad \text{attained at } \delta^* = \varepsilon\,\mathrm{sign}(g).
+# \max_{\|\delta\|_1 \le \varepsilon} g^\top \delta = \varepsilon \|g\|_\infty,
+# \qquad \text{attained at } \delta^* = \varepsilon\,\mathrm{sign}(g_k)\,e_k \text{ for any } k \text{ with } |g_k| = \|g\|_\infty,
 # $$
 #
-# Your proof should (a) bound $g^\top\delta$ from above for every $\delta$ in the ball, (b) show that
-# $\delta^*$ attains the bound, and (c) say which maximisers there are when some $g_i = 0$, and
-# whether $\delta^*$ is then the only one. A few lines each are enough.
+# where $e_k$ is the $k$-th unit vector. Your proof should (a) bound $g^\top\delta$ from above for
+# every $\delta$ in the ball, (b) show that $\delta^*$ is in the ball and attains the bound, and
+# (c) describe all the maximisers when several coordinates tie for the largest $|g_i|$, and say
+# what the best attack does to an image (how many pixels it changes). A few lines each are enough.
 
 # %% [markdown] tags=["solution"]
-# **(a) Upper bound.** For any $\delta$ with $\|\delta\|_\infty \le \varepsilon$, every coordinate
-# satisfies $|\delta_i| \le \varepsilon$, so
-# $g^\top\delta = \sum_i g_i \delta_i \le \sum_i |g_i|\,|\delta_i| \le \varepsilon \sum_i |g_i| = \varepsilon\|g\|_1$.
+# **(a) Upper bound.** For any $\delta$ with $\|\delta\|_1 \le \varepsilon$:
+# $g^\top\delta = \sum_i g_i\delta_i \le \sum_i |g_i|\,|\delta_i| \le \big(\max_i |g_i|\big)\sum_i |\delta_i| \le \varepsilon\|g\|_\infty$
+# (Hölder's inequality with the pair $\infty$, 1).
 #
-# **(b) Attained.** $\delta^* = \varepsilon\,\mathrm{sign}(g)$ has $|\delta^*_i| \le \varepsilon$, so it lies in
-# the ball, and $g^\top\delta^* = \varepsilon\sum_i g_i\,\mathrm{sign}(g_i) = \varepsilon\sum_i |g_i| = \varepsilon\|g\|_1$.
-# It meets the bound of (a), so it is a maximiser, and the maximum is $\varepsilon\|g\|_1$ (the dual norm
-# of $\|\cdot\|_\infty$ is $\|\cdot\|_1$).
+# **(b) Attained.** $\|\delta^*\|_1 = \varepsilon\,|\mathrm{sign}(g_k)| \le \varepsilon$, so $\delta^*$ is in the ball
+# (if $g = 0$ every point of the ball is optimal and the value is $0 = \varepsilon\|g\|_\infty$), and
+# $g^\top\delta^* = \varepsilon\, g_k\,\mathrm{sign}(g_k) = \varepsilon |g_k| = \varepsilon\|g\|_\infty$: the bound of (a).
 #
-# **(c) Zero coordinates.** The objective separates: $g^\top\delta = \sum_i g_i\delta_i$ with independent
-# constraints $|\delta_i| \le \varepsilon$. Where $g_i > 0$ the only best choice is $\delta_i = \varepsilon$,
-# where $g_i < 0$ it is $-\varepsilon$; where $g_i = 0$ the term is 0 whatever $\delta_i$ is, so every
-# $\delta_i \in [-\varepsilon, \varepsilon]$ is optimal. $\mathrm{sign}(0) = 0$ picks $\delta_i = 0$, one of
-# them: $\delta^*$ is a maximiser, and the unique one exactly when no $g_i$ is 0 (if $g = 0$, every
-# point of the ball is).
+# **(c) Ties, and the picture.** Equality in (a) needs every unit of budget on coordinates where
+# $|g_i| = \|g\|_\infty$, with the sign of $g_i$, and the whole budget spent (when $g \ne 0$). So the
+# maximisers are the $\delta$ with $\delta_i = 0$ off the set $K$ of tied coordinates,
+# $\mathrm{sign}(\delta_i) = \mathrm{sign}(g_i)$ on $K$, and $\sum_{i \in K} |\delta_i| = \varepsilon$: the convex
+# hull of the points $\varepsilon\,\mathrm{sign}(g_k)e_k$, $k \in K$. Without ties the best attack changes
+# **one pixel** by $\pm\varepsilon$; the $L_1$ budget buys sparse attacks, where $L_\infty$ spreads a small
+# change over every pixel.
 
 # %% [markdown] tags=["rubric"]
-# - (1 pt) (a): the bound g·δ ≤ Σ|g_i||δ_i| ≤ ε‖g‖₁ for every δ in the L∞ ball, with each step justified.
-# - (1 pt) (b): δ* = ε sign(g) is in the ball and gives ε‖g‖₁, so it attains the bound.
-# - (1 pt) (c): coordinates with g_i = 0 may take any value in [−ε, ε]; δ* is one maximiser, unique iff no g_i is 0.
+# - (1 pt) (a): the bound g·δ ≤ Σ|g_i||δ_i| ≤ (max|g_i|) Σ|δ_i| ≤ ε‖g‖∞ for every δ in the L1 ball, each step justified.
+# - (1 pt) (b): δ* is in the ball and gives ε|g_k| = ε‖g‖∞, so it attains the bound (g = 0 handled or noted).
+# - (1 pt) (c): with ties, all maximisers spread the budget over the tied coordinates with the signs of g (the convex hull); the best attack changes one pixel (a sparse attack).
 
 # %% [raw]
 # # END QUESTION
@@ -90,23 +93,26 @@ rng = seed_everything(0)
 # points: 1
 
 # %% [markdown]
-# ## q2 · The same question in an $L_2$ ball (1 point, symbolic)
+# ## q2 · How much more does the $L_\infty$ step gain? (1 point, symbolic)
 #
-# In two dimensions, $g = (g_1, g_2)$. What is $\max\{g_1\delta_1 + g_2\delta_2 : \delta_1^2 + \delta_2^2 \le \varepsilon^2\}$?
-# Write it as a formula in `g1`, `g2` and `eps`, in a string: for example `"eps * (g1 + g2)"`. You may
-# use `+ - * / **`, numbers and `sqrt`. Any form equal for all real `g1`, `g2` and positive `eps` is right.
+# In two dimensions the gradient is $g = (g_1, g_2)$ with $g_1, g_2 > 0$. The best step in the
+# $L_\infty$ ball of radius $\varepsilon$ and the best step in the $L_2$ ball of the same radius each raise
+# the linearised loss by some amount. By what factor is the $L_\infty$ gain larger than the $L_2$
+# gain? Write it as a formula in `g1` and `g2` (ε cancels), in a string: for example
+# `"g1 / (g1 + g2)"`. You may use `+ - * / **`, numbers, and functions such as `sqrt`. Any form equal
+# for all positive `g1` and `g2` is right.
 
 # %%
-l2_maximum = "eps * sqrt(g1**2 + g2**2)"  # SOLUTION
+gain_ratio = "(g1 + g2) / sqrt(g1**2 + g2**2)"  # SOLUTION
 
 # %% tags=["public-tests"]
-public_tests("q2", SymbolicTest("l2_maximum", symbols={"g1": "real", "g2": "real", "eps": "positive"}, title="l2_maximum is a formula in g1, g2 and eps"))
+public_tests("q2", SymbolicTest("gain_ratio", symbols={"g1": "positive", "g2": "positive"}, title="gain_ratio is a formula in g1 and g2"))
 
 # %% tags=["hidden-tests"]
 from course_lib.grading import SymbolicTest, hidden_tests
 
-_symbols_q2 = {"g1": "real", "g2": "real", "eps": "positive"}
-hidden_tests("q2", SymbolicTest("l2_maximum", symbols=_symbols_q2, expected="eps * sqrt(g1**2 + g2**2)", title="l2_maximum is the maximum over the L2 ball"))
+_symbols_q2 = {"g1": "positive", "g2": "positive"}
+hidden_tests("q2", SymbolicTest("gain_ratio", symbols=_symbols_q2, expected="(g1 + g2) / sqrt(g1**2 + g2**2)", title="gain_ratio is the L1 norm of g over its L2 norm"))
 
 # %%
 check("q2")
@@ -120,22 +126,22 @@ check("q2")
 # points: 1
 
 # %% [markdown]
-# ## q3 · How much can one step gain? (1 point)
+# ## q3 · The best sparse step (1 point)
 #
 # At some input the loss gradient is $g = (0.5, -2, 0, 1.5)$. By the linearisation, how much can an
-# attacker with budget $\|\delta\|_\infty \le 0.1$ raise the loss at most? Assign a Python `float` to
-# `linear_gain` (relative tolerance 1e-6).
+# attacker with budget $\|\delta\|_1 \le 0.5$ raise the loss at most? Assign a Python `float` to
+# `l1_gain` (relative tolerance 1e-6).
 
 # %%
-linear_gain = 0.1 * (0.5 + 2.0 + 0.0 + 1.5)  # SOLUTION
+l1_gain = 0.5 * 2.0  # SOLUTION
 
 # %% tags=["public-tests"]
-public_tests("q3", RangeTest("linear_gain", low=0.0, why="the zero perturbation is in the ball, so the best gain is at least 0", title="linear_gain is a float, at least 0"))
+public_tests("q3", RangeTest("l1_gain", low=0.0, why="the zero perturbation is in the ball, so the best gain is at least 0", title="l1_gain is a float, at least 0"))
 
 # %% tags=["hidden-tests"]
 from course_lib.grading import ValueTest, hidden_tests
 
-hidden_tests("q3", ValueTest("linear_gain", expected=0.1 * 4.0, rtol=1e-6, title="linear_gain is eps times the L1 norm of g"))
+hidden_tests("q3", ValueTest("l1_gain", expected=0.5 * 2.0, rtol=1e-6, title="l1_gain is eps times the largest |g_i|"))
 
 # %%
 check("q3")
@@ -156,11 +162,12 @@ check("q3")
 #
 # * `model` maps a batch `x` of shape `(B, C, H, W)` (float32, values in $[0, 1]$) to logits `(B, K)`; `y` holds the true labels, int64 of shape `(B,)`;
 # * take the gradient $g$ of the **mean** cross-entropy over the batch with respect to `x`;
-# * return $x + \varepsilon\,\mathrm{sign}(g)$, **clipped to $[0, 1]$**, as a new tensor of the same shape and dtype, detached from the graph;
-# * **do not modify `x`**, and compute the gradient with the model in **evaluation mode** (dropout off), then **put the model back in the mode you found it in**.
+# * return $x + \varepsilon\,\mathrm{sign}(g)$, **clipped to $[0, 1]$**, as a new tensor of the same shape and dtype (`.detach()` it);
+# * **do not modify `x`**, and compute the gradient with the model in **evaluation mode** (`model.eval()`: dropout off), then **put the model back in the mode you found it in** (save `model.training` first, then call `model.train(was_training)`).
 #
-# *Checked on a batch of 4-D inputs with pixels at both ends of $[0, 1]$, then on trained digit
-# classifiers, including one with dropout handed to you in training mode; relative tolerance 1e-5.*
+# `eps` is a Python float. *Checked on a batch of 4-D inputs with pixels at both ends of $[0, 1]$ and a
+# model with dropout, handed to you in training mode and in evaluation mode, then on trained digit
+# classifiers; relative tolerance 1e-5.*
 
 # %%
 def fgsm_linf(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
@@ -179,19 +186,25 @@ def fgsm_linf(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: flo
 
 
 # %% tags=["public-tests"]
-_linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))  # a tiny classifier of 2x2 images
+import copy
+
+_LIBRARY_ATTACKS = ("course_lib.adversarial.attacks.fgsm", "course_lib.adversarial.attacks.loss_gradient", "course_lib.adversarial.attacks.fgsm_from_gradient", "course_lib.adversarial.threat_models.steepest_ascent_direction")
+_linear = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(4, 3))  # a tiny classifier of 2x2 images
 _weights = {"weight": torch.tensor([[1.0, -2.0, 0.5, 0.0], [-1.0, 1.0, 0.0, 2.0], [0.5, 0.5, -1.0, -1.0]]), "bias": torch.tensor([0.1, -0.2, 0.0])}
-_linear[1].load_state_dict(_weights)
+_linear[2].load_state_dict(_weights)
+_linear_eval = copy.deepcopy(_linear).eval()
 _images = torch.tensor([[[[0.0, 0.5], [1.0, 0.3]]], [[[0.96, 0.02], [0.5, 0.5]]]])  # (2, 1, 2, 2): pixels at 0 and 1
 _labels = torch.tensor([0, 2])
+_x_adv_q4 = torch.tensor([[[[0.0, 0.6], [0.9, 0.4]]], [[[1.0, 0.0], [0.6, 0.6]]]])  # worked out by hand from the gradient's signs
 public_tests(
     "q4",
     FunctionTest(
         "fgsm_linf",
-        outputs=[torch.tensor([[[[0.0, 0.6], [0.9, 0.4]]], [[[1.0, 0.0], [0.6, 0.6]]]])],  # worked out by hand from the gradient's signs
-        inputs=[(_linear, _images, _labels, 0.1)],
+        outputs=[_x_adv_q4, _x_adv_q4],
+        inputs=[(_linear, _images, _labels, 0.1), (_linear_eval, _images, _labels, 0.1)],
         check_unchanged=True,
-        title="fgsm_linf on a batch of 2x2 images, with pixels at the clip boundary",
+        forbidden=_LIBRARY_ATTACKS,
+        title="fgsm_linf on 2x2 images at the clip boundary, the dropout model in training and in eval mode",
     ),
 )
 
@@ -212,7 +225,7 @@ _digits_x, _digits_y = load_digits("test")
 _batch = (_digits_x[:32], _digits_y[:32])
 hidden_tests(
     "q4",
-    FunctionTest("fgsm_linf", reference=_fgsm_linf, inputs=[(trained_classifier("mlp"), *_batch, 0.1), (trained_classifier("cnn"), *_batch, 0.05)], check_unchanged=True, title="fgsm_linf on trained MLP and CNN digit classifiers"),
+    FunctionTest("fgsm_linf", reference=_fgsm_linf, inputs=[(trained_classifier("mlp").train(), *_batch, 0.1), (trained_classifier("cnn").eval(), *_batch, 0.05)], check_unchanged=True, title="fgsm_linf on trained MLP and CNN digit classifiers"),
     FunctionTest("fgsm_linf", reference=_fgsm_linf, inputs=[(trained_classifier("dropout_mlp").train(), *_batch, 0.1)], check_unchanged=True, title="fgsm_linf on a dropout classifier handed over in training mode"),
 )
 
@@ -241,8 +254,9 @@ check("q4")
 # ($C \cdot H \cdot W$ numbers), clipped to $[0, 1]$. A sample whose gradient is exactly 0 stays where it
 # is (no NaN). The same rules as q4: a new tensor, `x` unchanged, evaluation mode, the model's mode restored.
 #
-# *Checked on a batch of 4-D inputs where the per-sample norm matters and pixels hit the clip
-# boundary, on trained classifiers, and on a batch whose gradient is zero; relative tolerance 1e-5.*
+# *Checked on a batch of two-channel images, where the norm must cover every channel of a sample
+# and pixels hit the clip boundary, on a model whose gradient is zero, and on trained classifiers;
+# relative tolerance 1e-5.*
 
 # %%
 def fgsm_l2(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
@@ -263,14 +277,27 @@ def fgsm_l2(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float
 
 
 # %% tags=["public-tests"]
+_two_channels = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3))  # (B, 2, 2, 2) images
+_two_channels[2].load_state_dict({
+    "weight": torch.tensor([[1.0, -2.0, 0.5, 0.0, 0.3, -0.7, 1.2, 0.1], [-1.0, 1.0, 0.0, 2.0, -0.4, 0.9, 0.0, -1.5], [0.5, 0.5, -1.0, -1.0, 1.1, 0.2, -0.6, 0.8]]),
+    "bias": torch.tensor([0.1, -0.2, 0.0]),
+})
+_flat_model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 3))  # zero weights: the gradient is exactly 0
+_flat_model[1].load_state_dict({"weight": torch.zeros(3, 8), "bias": torch.tensor([0.3, -0.1, 0.2])})
+_images_2c = torch.tensor([[[[0.0, 0.5], [1.0, 0.3]], [[0.2, 0.9], [0.4, 0.0]]], [[[0.96, 0.02], [0.5, 0.5]], [[1.0, 0.7], [0.1, 0.6]]]])
 public_tests(
     "q5",
     FunctionTest(
         "fgsm_l2",
-        outputs=[torch.tensor([[[[0.0, 0.87985587], [0.91924351, 0.51029032]]], [[[0.97954303, 0.0], [0.75478059, 0.75306952]]]])],  # precomputed
-        inputs=[(_linear, _images, _labels, 0.5)],
+        outputs=[
+            torch.tensor([[[[0.0, 0.81467235], [0.93898636, 0.48869047]], [[0.13751747, 1.0], [0.26780376, 0.0]]],
+                          [[[0.99799889, 0.0], [0.69887042, 0.66858733]], [[0.87901855, 0.60073876], [0.32938558, 0.47890258]]]]),  # precomputed
+            _images_2c,  # a zero gradient: nothing moves
+        ],
+        inputs=[(_two_channels, _images_2c, _labels, 0.5), (_flat_model, _images_2c, _labels, 0.5)],
         check_unchanged=True,
-        title="fgsm_l2 on a batch of 2x2 images: one norm per sample, clipped",
+        forbidden=_LIBRARY_ATTACKS,
+        title="fgsm_l2 on two-channel 2x2 images (one norm per sample, clipped), and with a zero gradient",
     ),
 )
 
@@ -326,9 +353,8 @@ with skip_if_unfinished("q4", "q5"):
 # %% [markdown]
 # ## q6 · A gradient from queries alone (2 points)
 #
-# A black box `f` takes a tensor shaped like `x` and returns a tensor holding one number (query it
-# in a `torch.no_grad()` block and read the number with `float(f(...))`). You may call it,
-# nothing more: no autograd. Implement
+# A black box `f` takes a tensor shaped like `x` and returns a tensor holding one number (read it
+# with `float(f(...))`). You may call it, nothing more: it answers without a gradient. Implement
 # `finite_difference_gradient(f, x, h)` with **central** differences,
 #
 # $$
@@ -347,19 +373,21 @@ def finite_difference_gradient(f, x: torch.Tensor, h: float) -> torch.Tensor:
     # BEGIN SOLUTION
     flat = x.detach().reshape(-1)  # (d,)
     grad = torch.zeros_like(flat)
-    with torch.no_grad():  # queries only
-        for i in range(flat.numel()):
-            step = torch.zeros_like(flat)
-            step[i] = h
-            grad[i] = (float(f((flat + step).reshape(x.shape))) - float(f((flat - step).reshape(x.shape)))) / (2 * h)
+    for i in range(flat.numel()):
+        step = torch.zeros_like(flat)
+        step[i] = h
+        grad[i] = (float(f((flat + step).reshape(x.shape))) - float(f((flat - step).reshape(x.shape)))) / (2 * h)
     return grad.reshape(x.shape)
     # END SOLUTION
 
 
 # %% tags=["public-tests"]
-_black_box = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
-_black_box[1].load_state_dict({name: value.double() for name, value in _weights.items()})
-_black_box[3].load_state_dict({"weight": torch.tensor([[1.5, -0.5, 2.0]], dtype=torch.float64), "bias": torch.zeros(1, dtype=torch.float64)})
+from course_lib.adversarial.attacks import BlackBox
+
+_smooth = torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+_smooth[1].load_state_dict({name: value.double() for name, value in _weights.items()})
+_smooth[3].load_state_dict({"weight": torch.tensor([[1.5, -0.5, 2.0]], dtype=torch.float64), "bias": torch.zeros(1, dtype=torch.float64)})
+_black_box = BlackBox(_smooth)  # answers queries, refuses autograd
 public_tests(
     "q6",
     FunctionTest(
@@ -369,6 +397,7 @@ public_tests(
         rtol=1e-6,
         atol=1e-9,
         check_unchanged=True,
+        forbidden=("course_lib.adversarial.attacks.finite_difference_gradient", "course_lib.adversarial.attacks.random_direction_gradient"),
         title="finite_difference_gradient of a smooth function of a 2x2 input",
     ),
 )
@@ -376,6 +405,7 @@ public_tests(
 # %% tags=["hidden-tests"]
 import torch
 
+from course_lib.adversarial.attacks import BlackBox
 from course_lib.adversarial.attacks import finite_difference_gradient as _library_estimate
 from course_lib.grading import FunctionTest, hidden_tests
 
@@ -383,14 +413,14 @@ from course_lib.grading import FunctionTest, hidden_tests
 def _true_gradient(f, x, h):
     """Central differences agree with this to about h**2; the grader compares with 1e-6."""
     x = x.detach().clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(f(x).sum(), x)
+    (grad,) = torch.autograd.grad(f._model(x).sum(), x)  # the grader may look inside the box
     assert torch.allclose(_library_estimate(f, x.detach(), h=h).gradient, grad, rtol=1e-6, atol=1e-9)
     return grad.detach()
 
 
-def _smooth_function(d: int, seed: int) -> torch.nn.Sequential:
+def _smooth_function(d: int, seed: int) -> BlackBox:
     torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(d, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).double()
+    return BlackBox(torch.nn.Sequential(torch.nn.Flatten(0), torch.nn.Linear(d, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).double())
 
 
 _rng_q6 = torch.Generator().manual_seed(6)
