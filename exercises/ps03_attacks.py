@@ -103,7 +103,7 @@ check("q3")
 # * `model` maps a batch `x` of shape `(B, C, H, W)` (float32, values in $[0, 1]$) to logits `(B, K)`; `y` holds the true labels, int64 of shape `(B,)`;
 # * take the gradient $g$ of the **mean** cross-entropy over the batch with respect to `x`;
 # * return $x + \varepsilon\,\mathrm{sign}(g)$, **clipped to $[0, 1]$**, as a new tensor of the same shape and dtype (`.detach()` it);
-# * **do not modify `x`**, and compute the gradient with the model in **evaluation mode** (`model.eval()`: dropout off), then **put the model back in the mode you found it in** (save `model.training` first, then call `model.train(was_training)`).
+# * **do not modify `x`**, and compute the gradient with the model in **evaluation mode** (dropout off), then **put the model back in the mode you found it in** (its `training` flag tells you which; `.train(flag)` sets it).
 #
 # `eps` is a Python float. *Checked on a batch of 4-D inputs with pixels at both ends of $[0, 1]$ and a
 # model with dropout, handed to you in training mode and in evaluation mode, then on trained digit
