@@ -114,3 +114,13 @@ def test_a_function_that_leaves_the_model_in_another_mode_fails_check_unchanged(
 
     assert "left the model (argument 1) in eval mode, not in training mode as it came" in test.run({"f": leaves_eval}).message
     assert test.run({"f": lambda m, x: m(x).detach()}).passed
+
+
+def test_a_black_box_crosses_and_still_refuses_autograd():
+    from course_lib.adversarial.attacks import BlackBox
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1)).double()
+    box = decode_value(encode_value(BlackBox(model)))
+    x = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    assert isinstance(box, BlackBox) and torch.equal(box(x), model(x).detach())
+    assert not box(x).requires_grad

@@ -587,3 +587,31 @@ def _check_transfer(
         check_positive("alpha", alpha, "2.5 * eps / steps")
     check_count("steps", steps, "10")
     return p
+
+
+class BlackBox:
+    """A model that an attacker may query but not differentiate: every answer comes back detached.
+
+    ``BlackBox(model)(x)`` runs ``model(x)`` without building a graph, so ``torch.autograd`` has
+    nothing to follow; ``queries`` counts the calls. The grader sends black boxes like this one
+    to a student's finite-difference function.
+
+    Example:
+        >>> box = BlackBox(torch.nn.Linear(3, 1))
+        >>> box(torch.ones(3)).requires_grad, box.queries
+        (False, 1)
+
+    Introduced in notebooks/07_black_box_attacks.
+    """
+
+    def __init__(self, model: nn.Module):
+        self._model = model
+        self.queries = 0
+
+    def __call__(self, x: Tensor) -> Tensor:
+        self.queries += 1
+        with torch.no_grad():
+            return self._model(x).detach()
+
+    def __repr__(self) -> str:
+        return f"BlackBox(queries={self.queries})"

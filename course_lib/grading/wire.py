@@ -1,8 +1,8 @@
 """Plain data across the sandbox wall: JSON, with arrays as ``.npy`` bytes loaded without pickle.
 
 The grader sends the sandbox the inputs of each function call (:func:`encode_value`: tensors,
-arrays, numbers, strings, containers, and ``torch.nn.Sequential`` models of standard layers,
-rebuilt from their settings and weights, never from code), and the
+arrays, numbers, strings, containers, ``torch.nn.Sequential`` models of standard layers,
+rebuilt from their settings and weights, never from code, and black boxes around them), and the
 sandbox sends back what it read from the student's notebook as :class:`Plain` answers
 (:func:`encode_plain`). Both directions are JSON documents. Arrays travel as base64 ``.npy``
 bytes and are read with ``np.load(..., allow_pickle=False)``, so no object from a submission is
@@ -84,6 +84,8 @@ def encode_value(value: Any, depth: int = 0) -> Any:
         return {"dict": {key: encode_value(item, depth + 1) for key, item in value.items()}}
     if type(value) is torch.nn.Sequential:
         return {"sequential": [_encode_layer(layer) for layer in value], "training": value.training}
+    if type(value).__name__ == "BlackBox" and type(value).__module__ == "course_lib.adversarial.attacks":
+        return {"black_box": encode_value(value._model, depth + 1)}
     raise WireError(
         f"cannot send a {type(value).__name__} to the sandbox: use tensors, arrays, numbers, strings, lists, tuples, dicts "
         f"and torch.nn.Sequential models of standard layers"
@@ -110,6 +112,10 @@ def decode_value(data: Any, depth: int = 0) -> Any:
         return tuple(items) if "tuple" in data else items
     if "dict" in data and isinstance(data["dict"], dict):
         return {str(key): decode_value(item, depth + 1) for key, item in data["dict"].items()}
+    if "black_box" in data:
+        from course_lib.adversarial.attacks import BlackBox
+
+        return BlackBox(decode_value(data["black_box"], depth + 1))
     if "sequential" in data and isinstance(data["sequential"], list):
         model = torch.nn.Sequential(*[_decode_layer(layer) for layer in data["sequential"]])
         return model.train(bool(data.get("training")))
