@@ -33,6 +33,7 @@ import csv
 import html
 import io
 import os
+import re
 import secrets
 import statistics
 from collections import Counter
@@ -120,8 +121,8 @@ def failure_counts(
 ) -> dict[str, list[tuple[str, int]]]:
     """For each question, its most frequent failure messages and how many students hit each.
 
-    A message is the ``output`` of a failed test, cut to ``MESSAGE_LIMIT`` characters; messages
-    that read the same are grouped. A student counts once per message, however many of their
+    A message is the ``output`` of a failed test with its numbers replaced by ``#``, cut to
+    ``MESSAGE_LIMIT`` characters; messages that then read the same are grouped. A student counts once per message, however many of their
     tests printed it. Most frequent first, ties in alphabetical order, at most ``top`` per question.
     """
     return {question: _top_failures(question, records, top) for question in questions}
@@ -135,8 +136,13 @@ def _top_failures(question: str, records: Sequence[StudentRecord], top: int) -> 
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
 
 
+NUMBER = re.compile(r"(?<![\w.])-?\d+(\.\d+)?(e-?\d+)?(?![\w.])")  # 0.169, 1e-05, 3, -2 (not q1 or float32)
+
+
 def _short_message(test: dict) -> str:
-    message = str(test.get("output") or "").strip() or "(the test printed no message)"
+    """The message with its numbers replaced by #: "values differ: the largest error is # ..."
+    groups every student whose answer is off, whatever the size of their error."""
+    message = NUMBER.sub("#", str(test.get("output") or "").strip()) or "(the test printed no message)"
     return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
 
 
