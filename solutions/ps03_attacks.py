@@ -73,16 +73,16 @@ rng = seed_everything(0)
 #
 # **(c) Ties, and the picture.** Equality in (a) needs every unit of budget on coordinates where
 # $|g_i| = \|g\|_\infty$, with the sign of $g_i$, and the whole budget spent (when $g \ne 0$). So the
-# maximisers are the $\delta$ with $\delta_i = 0$ off the set $K$ of tied coordinates,
-# $\mathrm{sign}(\delta_i) = \mathrm{sign}(g_i)$ on $K$, and $\sum_{i \in K} |\delta_i| = \varepsilon$: the convex
-# hull of the points $\varepsilon\,\mathrm{sign}(g_k)e_k$, $k \in K$. Without ties the best attack changes
-# **one pixel** by $\pm\varepsilon$; the $L_1$ budget buys sparse attacks, where $L_\infty$ spreads a small
-# change over every pixel.
+# maximisers are the $\delta$ with $\delta_i = 0$ off the set $K$ of tied coordinates, and
+# $\delta_i = t_i\,\mathrm{sign}(g_i)$ on $K$ with $t_i \ge 0$ and $\sum_{i \in K} t_i = \varepsilon$: the convex hull
+# of the points $\varepsilon\,\mathrm{sign}(g_k)e_k$, $k \in K$. Without ties the best attack changes **one
+# pixel** by $\pm\varepsilon$ (with ties, between one and $|K|$ pixels); the $L_1$ budget buys sparse
+# attacks, where $L_\infty$ spreads a small change over every pixel.
 
 # %% [markdown] tags=["rubric"]
 # - (1 pt) (a): the bound g·δ ≤ Σ|g_i||δ_i| ≤ (max|g_i|) Σ|δ_i| ≤ ε‖g‖∞ for every δ in the L1 ball, each step justified.
-# - (1 pt) (b): δ* is in the ball and gives ε|g_k| = ε‖g‖∞, so it attains the bound (g = 0 handled or noted).
-# - (1 pt) (c): with ties, all maximisers spread the budget over the tied coordinates with the signs of g (the convex hull); the best attack changes one pixel (a sparse attack).
+# - (1 pt) (b): δ* is in the ball and gives ε|g_k| = ε‖g‖∞, so it attains the bound.
+# - (1 pt) (c): with ties, the maximisers spread the whole budget over the tied coordinates with the signs of g (the convex hull of the ε sign(g_k) e_k); the best attack changes one pixel without ties (between one and |K| with ties): a sparse attack.
 
 # %% [raw]
 # # END QUESTION
@@ -247,7 +247,7 @@ check("q4")
 # Implement `fgsm_l2(model, x, y, eps)`, the $L_2$ counterpart: with $g$ as in q4, return
 #
 # $$
-# x + \varepsilon \frac{g_i}{\|g_i\|_2} \quad\text{for each sample } i,
+# x_i + \varepsilon \frac{g_i}{\|g_i\|_2} \quad\text{for each sample } i,
 # $$
 #
 # where $\|g_i\|_2$ is the norm of **sample $i$'s** gradient **over all its non-batch dimensions**
@@ -256,7 +256,7 @@ check("q4")
 #
 # *Checked on a batch of two-channel images, where the norm must cover every channel of a sample
 # and pixels hit the clip boundary, on a model whose gradient is zero, and on trained classifiers;
-# relative tolerance 1e-5.*
+# tolerance 1e-5.*
 
 # %%
 def fgsm_l2(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
@@ -295,6 +295,7 @@ public_tests(
             _images_2c,  # a zero gradient: nothing moves
         ],
         inputs=[(_two_channels, _images_2c, _labels, 0.5), (_flat_model, _images_2c, _labels, 0.5)],
+        atol=1e-5,  # round-off of another, equally right, way to write the loss
         check_unchanged=True,
         forbidden=_LIBRARY_ATTACKS,
         title="fgsm_l2 on two-channel 2x2 images (one norm per sample, clipped), and with a zero gradient",
@@ -316,12 +317,12 @@ def _fgsm_l2(model, x, y, eps):
 
 _digits_x, _digits_y = load_digits("test")
 _batch = (_digits_x[32:64], _digits_y[32:64])
-_flat = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))  # identical rows: every gradient is 0
-_flat[1].load_state_dict({"weight": torch.full((10, 64), 0.1), "bias": torch.zeros(10)})
+_flat = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))  # zero weights
+_flat[1].load_state_dict({"weight": torch.zeros(10, 64), "bias": torch.zeros(10)})  # the gradient is exactly 0
 hidden_tests(
     "q5",
-    FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("mlp"), *_batch, 1.0), (trained_classifier("cnn"), *_batch, 0.5)], check_unchanged=True, title="fgsm_l2 on trained MLP and CNN digit classifiers"),
-    FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("dropout_mlp").train(), *_batch, 1.0), (_flat, *_batch, 1.0)], check_unchanged=True, title="fgsm_l2 with dropout in training mode, and with zero gradients"),
+    FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("mlp"), *_batch, 1.0), (trained_classifier("cnn"), *_batch, 0.5)], atol=1e-5, check_unchanged=True, title="fgsm_l2 on trained MLP and CNN digit classifiers"),
+    FunctionTest("fgsm_l2", reference=_fgsm_l2, inputs=[(trained_classifier("dropout_mlp").train(), *_batch, 1.0), (_flat, *_batch, 1.0)], atol=1e-5, check_unchanged=True, title="fgsm_l2 with dropout in training mode, and with zero gradients"),
 )
 
 # %%
@@ -454,10 +455,10 @@ check("q6")
 # A model was trained with adversarial examples, and FGSM at $\varepsilon = 0.1$ barely lowers its
 # accuracy. Which explanation is the sound one?
 #
-# * **A.** The defended model has no gradient with respect to its input, so FGSM has nothing to follow.
+# * **A.** A defended model has no gradient with respect to its input, so FGSM has nothing to follow, and no gradient attack can work.
 # * **B.** FGSM's perturbation is too large to stay inside the $\varepsilon$-ball, so it is rejected.
-# * **C.** FGSM takes one step along the gradient of a linearisation made at $x$; the defended model's loss is far from linear over the ball (or its gradient at $x$ points nowhere useful), so that one step misses, while an iterative attack such as PGD can still find a perturbation that raises the loss.
-# * **D.** FGSM only works on linear models, and a neural network is not linear.
+# * **C.** FGSM trusts a linearisation made at $x$; over the ball the defended model's loss is far from linear, so one step along the gradient at $x$ misses, while an iterative attack such as PGD may still find a worse point.
+# * **D.** FGSM only works on linear models, and a network trained with adversarial examples is no longer close to linear anywhere.
 #
 # Assign one letter, as a string, to `answer_q7`.
 
