@@ -174,15 +174,15 @@ print(f"largest |δ_i| over uniform points of the L2 ball: {lp_norm(sphere_point
 # $L_1$ (what we just derived: $\epsilon\|g\|_1$), and $L_2$ is its own dual.
 #
 # **The $L_2$ ball in closed form.** Cauchy–Schwarz gives $g^\top \delta \le \|g\|_2 \|\delta\|_2 \le \epsilon \|g\|_2$. The
-# first inequality is an equality exactly when $\delta = c\,g$ with $c \ge 0$; the second when $\|\delta\|_2 = \epsilon$.
+# first inequality is an equality exactly when $\delta = c\,g$ with $c \ge 0$ (for $g \ne 0$); the second when $\|\delta\|_2 = \epsilon$.
 # For $g \ne 0$ both hold at one point only:
 #
 # $$
 # \boxed{\;\delta^* = \epsilon\, \frac{g}{\|g\|_2}, \qquad \max_{\|\delta\|_2 \le \epsilon} g^\top \delta = \epsilon \|g\|_2 .\;}
 # $$
 #
-# For $g = 0$, again, every $\delta$ ties. Compare the two steps: $\epsilon\,\mathrm{sign}(g)$ moves *every* pixel the full $\epsilon$,
-# however small its gradient, while $\epsilon\, g/\|g\|_2$ spends the budget where the gradient is large. In the
+# For $g = 0$, again, every $\delta$ ties. Compare the two steps: $\epsilon\,\mathrm{sign}(g)$ moves *every* pixel with $g_i \ne 0$ the full $\epsilon$
+# (before clipping), however small its gradient, while $\epsilon\, g/\|g\|_2$ spends the budget where the gradient is large. In the
 # figure of section 3 the dotted lines are level lines of $g^\top\delta$: the square's best point is the corner
 # the last level line touches, the disc's is where a level line is tangent to it.
 #
@@ -325,7 +325,7 @@ print(f"pixels at exactly 0 (black): {(x == 0).float().mean():.0%}; at exactly 1
 # ## 7. Slide the budget
 #
 # Pick a digit and a ball, then move $\epsilon$. The panels show the clean digit, FGSM's version, their difference
-# $\delta$ (red brighter, blue darker, and marked + and −; unmarked pixels did not move, because they were clipped)
+# $\delta$ (red brighter, blue darker, and marked + and −; unmarked pixels did not move: they were clipped, or their gradient is 0)
 # and the model's class probabilities before and after. FGSM's direction does not depend on $\epsilon$, so the widget
 # computes each digit's gradient once, and from it the image and the model's answer at every slider position;
 # moving a control only looks them up and redraws.
@@ -362,7 +362,7 @@ for norm, name in (("inf", "L∞, radius ε "), ("2", "L2, radius 8ε")):
 #
 # where $u$ is FGSM's direction for the norm and $\Pi$ the projection: clamp each coordinate for $L_\infty$, shrink to
 # length $\epsilon$ for $L_2$. With one step and $\alpha = \epsilon$ it *is* FGSM. We use the common $\alpha = 2.5\,\epsilon / \text{steps}$,
-# enough to cross the ball and come back. A random start inside the ball (`random_start=True`) helps when $g = 0$ at $x$.
+# a path long enough to cross the ball with room to spare. A random start inside the ball (`random_start=True`) helps when $g = 0$ at $x$.
 
 # %%
 one_step = pgd(model, x, y, eps=0.1, alpha=0.1, steps=1)
@@ -398,7 +398,7 @@ print(f"FGSM:     accuracy {accuracy(model, x_adv, y):.1%} (L∞, eps = 0.1)   {
 
 # %% [markdown]
 # For the $L_\infty$ ball PGD gains at most about seven points (and finishes off the last 1–2% of digits that FGSM never
-# fools): a ReLU network is piecewise linear, and over a cube of side 0.2 this one is close enough to linear that
+# fools): a ReLU network's logits are piecewise linear in $x$, and over a cube of side 0.2 this loss is close enough to linear that
 # FGSM's corner is nearly the best. For the $L_2$ ball the gap is
 # large, and the table shows why: even *one* PGD step beats FGSM there. That step overshoots ($\alpha = 2.5\epsilon$), is
 # clipped, and is then projected back onto the ball, so the budget that clipping threw away (black pixels pushed
