@@ -356,14 +356,17 @@ def random_direction_gradient(
     r"""Estimate :math:`\nabla f(x)` from slopes along random Gaussian directions (NES, Ilyas et al. 2018).
 
     For :math:`u \sim N(0, I)`, :math:`E[(u^\top g)\, u] = g`, so averaging the directional
-    derivative along n random directions, times the direction, estimates g:
+    derivative along n random directions, times the direction, estimates g. With a finite
+    :math:`\sigma` the differences below are exactly unbiased for the gradient of the smoothed
+    loss :math:`f_\sigma(x) = E f(x + \sigma u)` (Stein's identity), which tends to g as
+    :math:`\sigma \to 0` for a smooth f:
 
     .. math::
         \hat g = \frac1n \sum_{k=1}^n \frac{f(x + \sigma u_k) - f(x - \sigma u_k)}{2\sigma}\, u_k
         \quad (\text{antithetic, } 2n \text{ queries}), \qquad
         \frac{f(x + \sigma u_k) - f(x)}{\sigma}\, u_k \ (n + 1 \text{ queries}).
 
-    Its cosine with the true gradient grows with n, roughly like :math:`\sqrt{n / (n + D)}` in D
+    Its cosine with the true gradient grows with n, roughly like :math:`\sqrt{n / (n + D + 1)}` in D
     dimensions: far fewer queries than 2D buy a useful direction, not an exact gradient.
 
     Args:
