@@ -24,7 +24,6 @@ from pathlib import Path
 
 from course_lib.grading.answers import AnswerTest, FunctionTest, library_name, raised
 from course_lib.grading.checks import FAILED, Plain, Verdict
-from course_lib.grading.inprocess import auto_points  # noqa: F401  (re-exported for callers)
 from course_lib.grading.markers import ProblemSet, parse_problem_set
 from course_lib.grading.registry import REGISTRY_NAME, TestResult, question_score
 from course_lib.grading.sandbox import BUBBLEWRAP, FALLBACK_WARNING, Limits, RunOutcome, run_in_sandbox
