@@ -50,3 +50,31 @@ def digits_test():
     from course_lib.adversarial.data import load_digits
 
     return load_digits("test")
+
+
+def png_pixels(png: bytes):
+    """A PNG's pixels as an (H, W, 4) int array."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+@pytest.fixture
+def assert_matches_full_redraw():
+    """Check that an explorer's blitted PNG equals a full draw of its figure, up to anti-aliasing."""
+    import io
+
+    import numpy as np
+
+    def check(explorer, png: bytes) -> None:
+        blitted = png_pixels(png)
+        buffer = io.BytesIO()
+        explorer.fig.savefig(buffer, format="png")  # a full draw, animated artists included
+        full = png_pixels(buffer.getvalue())
+        assert blitted.shape == full.shape
+        assert (np.abs(blitted - full).max(axis=-1) > 8).mean() < 0.002  # same picture, up to anti-aliasing
+
+    return check

@@ -29,13 +29,8 @@ def test_update_is_pure_same_controls_same_picture(explorer):
     assert explorer.update(run="k = 3", frame=3) == picture
 
 
-def test_blitted_update_matches_a_full_redraw(explorer):
-    blitted = pixels(explorer.update(run="k = 1", frame=7))
-    buffer = io.BytesIO()
-    explorer.fig.savefig(buffer, format="png")  # a full draw, animated artists included
-    full = pixels(buffer.getvalue())
-    assert blitted.shape == full.shape
-    assert (np.abs(blitted - full).max(axis=-1) > 8).mean() < 0.002  # same picture, up to anti-aliasing
+def test_blitted_update_matches_a_full_redraw(explorer, assert_matches_full_redraw):
+    assert_matches_full_redraw(explorer, explorer.update(run="k = 1", frame=7))
 
 
 def test_frames_past_the_end_of_a_shorter_run_show_its_last_move(explorer):

@@ -106,17 +106,12 @@ def test_a_move_only_indexes_precomputed_estimates(explorer, monkeypatch):
     assert explorer.update(digit=2, queries=200)[:4] == b"\x89PNG"
 
 
-def test_update_is_pure_and_blitting_matches_a_full_redraw(explorer):
+def test_update_is_pure_and_blitting_matches_a_full_redraw(explorer, assert_matches_full_redraw):
     first = explorer.update(digit=0, queries=24)
     other = explorer.update(digit=2, queries=160)
     assert first != other
     assert explorer.update(digit=0, queries=24) == first
-    blitted = pixels(first)
-    buffer = io.BytesIO()
-    explorer.fig.savefig(buffer, format="png")  # a full draw, animated artists included
-    full = pixels(buffer.getvalue())
-    assert blitted.shape == full.shape
-    assert (np.abs(blitted - full).max(axis=-1) > 8).mean() < 0.002  # same picture, up to anti-aliasing
+    assert_matches_full_redraw(explorer, first)
 
 
 def test_bench_sweeps_every_control_and_every_setting_draws(explorer):

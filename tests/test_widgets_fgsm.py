@@ -151,17 +151,12 @@ def test_a_model_that_misreads_every_image_is_refused(digits_test):
         FgsmExplorer(always_one, x[zeros], y[zeros])
 
 
-def test_update_is_pure_and_blitting_matches_a_full_redraw(explorer):
+def test_update_is_pure_and_blitting_matches_a_full_redraw(explorer, assert_matches_full_redraw):
     first = explorer.update(eps=0.15, norm="2", digit=9)
     other = explorer.update(eps=0.05, norm="inf", digit=1)
     assert first != other
     assert explorer.update(eps=0.15, norm="2", digit=9) == first
-    blitted = pixels(first)
-    buffer = io.BytesIO()
-    explorer.fig.savefig(buffer, format="png")  # a full draw, animated artists included
-    full = pixels(buffer.getvalue())
-    assert blitted.shape == full.shape
-    assert (np.abs(blitted - full).max(axis=-1) > 8).mean() < 0.002  # same picture, up to anti-aliasing
+    assert_matches_full_redraw(explorer, first)
 
 
 def test_bench_sweeps_every_control_on_the_slider_grid_and_every_setting_draws(explorer):
