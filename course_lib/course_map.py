@@ -40,8 +40,8 @@ COURSE_MAP = [
     Chapter("05_lipschitz_constraints", "Enforcing Lipschitz critics", "weight clipping, gradient penalty, spectral normalisation; Problem 2; LSGAN; instance noise", "ps02_lipschitz", time_budget=2.5),  # trains several critics
     Chapter("06_fgsm", "Adversarial examples and FGSM", "threat models; Problem 3: ε·sign(g) and ε·g/‖g‖₂; FGSM and PGD on digits", "ps03_attacks", time_budget=2.5),  # trains classifiers
     Chapter("07_black_box_attacks", "Black-box attacks", "finite differences, random directions, transfer from a surrogate", "ps03_attacks", time_budget=2.5),  # trains several models
-    Chapter("08_adversarial_training", "Adversarial training", "the robust loss; PGD training; its cost and clean-accuracy drop", "ps04_robustness"),
-    Chapter("09_robustness_quiz", "Which perturbations does a robust model resist?", "Problem 4; norm-ball geometry; stop signs by day and night", "ps04_robustness"),
+    Chapter("08_adversarial_training", "Adversarial training", "the robust loss; PGD training; its cost and clean-accuracy drop", "ps04_robustness", time_budget=3.5),  # trains robust models
+    Chapter("09_robustness_quiz", "Which perturbations does a robust model resist?", "Problem 4; norm-ball geometry; stop signs by day and night", "ps04_robustness", time_budget=3.5),  # trains robust models
 ]
 
 
