@@ -222,6 +222,23 @@ def test_selection_compares_sets_and_rejects_duplicates_and_foreign_options():
     assert judge(test, {"s": {True, 4, 5}}).status == "failed"  # True == 1, but is not the option 1
 
 
+def test_a_wrong_selection_hears_about_its_first_misjudged_option_only():
+    hints = {1: "hint one", 2: "hint two", 3: "hint three", 4: "hint four"}
+    test = SelectionTest("s", options=(1, 2, 3, 4), correct={1, 3}, feedback=hints)
+    assert judge(test, {"s": {1, 3}}).passed
+    ticked_a_wrong_one = judge(test, {"s": {1, 2, 3}}).message
+    assert "option 2: hint two" in ticked_a_wrong_one
+    missed_a_right_one = judge(test, {"s": {3}}).message
+    assert "option 1: hint one" in missed_a_right_one
+    everything_wrong = judge(test, {"s": {2, 4}}).message
+    assert "hint one" in everything_wrong and not any(h in everything_wrong for h in ("hint two", "hint three", "hint four"))
+
+
+def test_selection_feedback_must_name_real_options():
+    with pytest.raises(ValueError, match="feedback for 7"):
+        SelectionTest("s", options=(1, 2), correct={1}, feedback={7: "?"})
+
+
 def test_to_plain_never_calls_an_unknown_object():
     class Explosive:
         def __getattribute__(self, name):

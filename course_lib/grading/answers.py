@@ -219,11 +219,25 @@ class ChoiceTest(AnswerTest):
 
 @dataclass(frozen=True)
 class SelectionTest(AnswerTest):
-    """A multiple selection: a set of ``options``; ``correct=None`` checks only its form."""
+    """A multiple selection: a set of ``options``; ``correct=None`` checks only its form.
+
+    ``feedback`` maps an option to a hint on how to judge it. A wrong selection is told about its
+    first misjudged option (in the order of ``options``) and that option's hint, and nothing about
+    the others, so feedback never gives the whole answer away. Write hints that help either way
+    (the student may have ticked the option or left it out).
+    """
 
     options: tuple = ()
     correct: frozenset | None = None
     title: str = ""
+    feedback: tuple = ()  # ((option, hint), ...); a dict is accepted and stored as pairs
+
+    def __post_init__(self) -> None:
+        feedback = tuple(self.feedback.items()) if isinstance(self.feedback, dict) else tuple(self.feedback)
+        unknown = [option for option, _ in feedback if option not in self.options]
+        if unknown:
+            raise ValueError(f"feedback for {unknown[0]!r}, which is not one of the options {self.options!r}")
+        object.__setattr__(self, "feedback", feedback)
 
     @property
     def graded(self) -> bool:
@@ -231,7 +245,7 @@ class SelectionTest(AnswerTest):
 
     def judge(self, probed: Plain) -> Verdict:
         correct = None if self.correct is None else frozenset(self.correct)
-        return _judge_probe(probed) or check_selection(probed, tuple(self.options), correct)
+        return _judge_probe(probed) or check_selection(probed, tuple(self.options), correct, dict(self.feedback))
 
 
 @dataclass(frozen=True)

@@ -248,13 +248,18 @@ def check_choice(actual: Plain, options: tuple, correct: Any = None) -> Verdict:
     return passed()
 
 
-def check_selection(actual: Plain, options: tuple, correct: frozenset | None = None) -> Verdict:
+def check_selection(actual: Plain, options: tuple, correct: frozenset | None = None, feedback: dict | None = None) -> Verdict:
     """A multiple selection: a set (or list) of distinct options; right if it is exactly ``correct``.
+
+    A wrong selection hears about its first misjudged option only (in the order of ``options``),
+    with that option's hint from ``feedback`` if there is one: never the whole answer.
 
     Example:
         >>> from course_lib.grading.answers import to_plain
         >>> check_selection(to_plain({1, 3}), (1, 2, 3), correct=frozenset({1, 3})).status
         'passed'
+        >>> check_selection(to_plain({1, 2}), (1, 2, 3), frozenset({1, 3}), {2: "is every point of it inside?"}).message
+        'your selection is not the right one; start with option 2: is every point of it inside?'
     """
     if actual.kind == "ellipsis":
         return not_implemented()
@@ -269,6 +274,10 @@ def check_selection(actual: Plain, options: tuple, correct: frozenset | None = N
     if len(set(chosen)) != len(chosen):
         return failed("an option appears twice in your selection; list each option once")
     if correct is not None and set(chosen) != set(correct):
+        first = next(option for option in options if (option in chosen) != (option in correct))
+        hint = (feedback or {}).get(first)
+        if hint:
+            return failed(f"your selection is not the right one; start with option {_quote(first)}: {hint}")
         return failed(f"your selection of {len(chosen)} option(s) is not the right one; check each statement on its own")
     return passed()
 
