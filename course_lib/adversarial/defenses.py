@@ -372,6 +372,49 @@ def _evaluation_attack(
         return _fgsm(model, x, y, eps, p, BOX) if attack == "fgsm" else _pgd(model, x, y, eps, alpha, steps, p, random_start, BOX, generator)
 
 
+def worst_case_accuracy(model: nn.Module, x: Tensor, y: Tensor, x_advs: Sequence[Tensor]) -> float:
+    r"""The accuracy on the worst point found for each input: right at x *and* at every attack's point.
+
+    Robust accuracy is :math:`\frac1N \sum_i \min_{\|\delta\| \le \epsilon} [f(x_i + \delta) = y_i]`. The
+    ball holds :math:`\delta = 0`, so a robust input is classified right at :math:`x_i` itself, and each
+    attack offers one more candidate :math:`\delta`. Taking the minimum per input over every candidate
+    gives an upper bound on the robust accuracy that no single attack's accuracy can beat: the
+    minimum of the attacks' accuracies is larger whenever the attacks fool different inputs.
+
+    Args:
+        model: maps (B, ...) inputs to (B, K) logits; run in eval mode, its flags restored after.
+        x: (B, ...) clean inputs; y: (B,) int64 labels.
+        x_advs: the attacks' outputs, each shaped like x (x_advs[j][i] is attack j's point for input i);
+            an empty list gives the clean accuracy.
+
+    Returns:
+        A float in [0, 1].
+
+    Example:
+        >>> from course_lib.adversarial.attacks import fgsm, pgd
+        >>> from course_lib.adversarial.models import trained_classifier
+        >>> model, (x, y) = trained_classifier("mlp"), load_digits("test")
+        >>> x_advs = [fgsm(model, x, y, 0.05), pgd(model, x, y, 0.05, alpha=0.0125, steps=10)]
+        >>> f"clean {worst_case_accuracy(model, x, y, []):.3f}, FGSM {robust_accuracy(model, x, y, 0.05, attack='fgsm'):.3f}, worst of both per digit {worst_case_accuracy(model, x, y, x_advs):.3f}"
+        'clean 0.964, FGSM 0.808, worst of both per digit 0.802'
+
+    Introduced in notebooks/08_adversarial_training.
+    """
+    check_model(model)
+    check_labelled_batch(x, y)
+    if isinstance(x_advs, torch.Tensor) or not isinstance(x_advs, Sequence):
+        raise TypeError(f"`x_advs` must be a list of tensors shaped like x, one per attack (got {type(x_advs).__name__}); wrap one attack's output as [x_adv]")
+    for j, x_adv in enumerate(x_advs):
+        if not isinstance(x_adv, torch.Tensor) or x_adv.shape != x.shape:
+            shape = tuple(x_adv.shape) if isinstance(x_adv, torch.Tensor) else type(x_adv).__name__
+            raise ValueError(f"`x_advs[{j}]` must have x's shape {tuple(x.shape)} (got {shape}): one attacked point per input")
+    with torch.no_grad(), evaluation_mode(model):
+        robust = torch.ones(len(x), dtype=torch.bool)  # (B,)
+        for candidate in (x, *x_advs):
+            robust &= model(candidate).argmax(dim=1) == y  # right at every point found so far
+    return robust.float().mean().item()
+
+
 @dataclass(repr=False)
 class RobustAccuracyCurve:
     """Accuracy under one attack at each radius: the curve that must fall as eps grows."""
