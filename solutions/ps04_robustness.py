@@ -1,0 +1,409 @@
+# %% [markdown]
+# # ps04 · Robustness: which perturbations does an adversarially trained model resist?
+#
+# This problem set goes with [notebook 08 · adversarial training](../notebooks/08_adversarial_training.ipynb)
+# and [notebook 09 · which perturbations does a robust model resist?](../notebooks/09_robustness_quiz.ipynb).
+# You will prove how the $L_2$ and $L_\infty$ balls nest, use that to decide what a robust model is
+# guaranteed to resist, write the evaluation that turns several attacks into one honest robust
+# accuracy, and measure how far night is from day.
+#
+# **Time:** about 45 minutes. **Points:** 11.
+#
+# **How it works.** Write your answer where you see `# YOUR CODE HERE` or `...`, then run the
+# `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
+# are advisory: more tests, hidden from you, run when your work is graded, on other inputs and on
+# trained classifiers. Questions marked *graded by hand* have no automatic check. `check_all()` at
+# the end sums everything up. Your answers must not call the course library's own evaluation
+# (`course_lib.adversarial.defenses`): an answer that does earns nothing for its question.
+
+# %%
+import math
+
+import torch
+
+from course_lib import seed_everything
+from course_lib.grading import (
+    ChoiceTest,
+    FunctionTest,
+    RangeTest,
+    SelectionTest,
+    check,
+    check_all,
+    public_tests,
+    skip_if_unfinished,
+)
+
+rng = seed_everything(0)
+
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q1
+# points: 3
+# manual: true
+
+# %% [markdown]
+# ## q1 · How the balls nest (3 points, graded by hand)
+#
+# *Write your proof in the cell below. It is graded by hand, so `check` does not apply to it.*
+#
+# For $\delta \in \mathbb R^d$, write $B_p(r) = \{\delta : \|\delta\|_p \le r\}$. Prove that
+#
+# $$
+# \|\delta\|_\infty \;\le\; \|\delta\|_2 \;\le\; \sqrt d\,\|\delta\|_\infty \quad\text{for every } \delta,
+# \qquad\text{hence}\qquad B_2(r) \subseteq B_\infty(r) \quad\text{and}\quad B_\infty(r/\sqrt d) \subseteq B_2(r).
+# $$
+#
+# Your proof should (a) prove the left inequality and deduce the first inclusion, (b) prove the
+# right inequality and deduce the second inclusion, and (c) show that neither radius can be
+# improved: for any $s < r$, find a point of $B_2(r)$ outside $B_\infty(s)$, and for any
+# $s > r/\sqrt d$, a point of $B_\infty(s)$ outside $B_2(r)$. A few lines each are enough.
+
+# %% [markdown] tags=["solution"]
+# **(a)** Let $k$ be a coordinate with $|\delta_k| = \|\delta\|_\infty$. Every term of $\sum_i \delta_i^2$ is
+# at least 0, so $\|\delta\|_2^2 = \sum_i \delta_i^2 \ge \delta_k^2 = \|\delta\|_\infty^2$, and taking square roots
+# (both sides are $\ge 0$) gives $\|\delta\|_\infty \le \|\delta\|_2$. So if $\|\delta\|_2 \le r$ then
+# $\|\delta\|_\infty \le \|\delta\|_2 \le r$: $B_2(r) \subseteq B_\infty(r)$.
+#
+# **(b)** Each $\delta_i^2 \le \|\delta\|_\infty^2$, so $\|\delta\|_2^2 = \sum_{i=1}^d \delta_i^2 \le d\,\|\delta\|_\infty^2$
+# and $\|\delta\|_2 \le \sqrt d\,\|\delta\|_\infty$. So if $\|\delta\|_\infty \le r/\sqrt d$ then
+# $\|\delta\|_2 \le \sqrt d \cdot r/\sqrt d = r$: $B_\infty(r/\sqrt d) \subseteq B_2(r)$.
+#
+# **(c)** The inequalities are equalities at these points. $\delta = r\,e_1$ has $\|\delta\|_2 = r$ and
+# $\|\delta\|_\infty = r > s$: it is in $B_2(r)$ but not in $B_\infty(s)$. $\delta = s\,(1, \dots, 1)$ has
+# $\|\delta\|_\infty = s$ and $\|\delta\|_2 = s\sqrt d > r$: it is in $B_\infty(s)$ but not in $B_2(r)$. So
+# $B_2(r) \subseteq B_\infty(s)$ exactly when $s \ge r$, and $B_\infty(s) \subseteq B_2(r)$ exactly when
+# $s \le r/\sqrt d$. For a 16×16 RGB image, $d = 768$ and $\sqrt d \approx 27.7$: the $L_\infty$ ball that fits
+# inside an $L_2$ ball is very much smaller.
+
+# %% [markdown] tags=["rubric"]
+# - (1 pt) (a): ‖δ‖₂² = Σδ_i² ≥ δ_k² = ‖δ‖∞² for the largest coordinate k, hence ‖δ‖∞ ≤ ‖δ‖₂, and the inclusion B₂(r) ⊆ B∞(r) deduced from it.
+# - (1 pt) (b): Σδ_i² ≤ d‖δ‖∞², hence ‖δ‖₂ ≤ √d‖δ‖∞, and the inclusion B∞(r/√d) ⊆ B₂(r) deduced from it.
+# - (1 pt) (c): both witnesses, each checked: r·e₁ (in B₂(r), L∞ norm r > s) and s·(1, …, 1) (in B∞(s), L2 norm s√d > r).
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q2
+# points: 1
+
+# %% [markdown]
+# ## q2 · The largest $L_\infty$ ball inside an $L_2$ ball (1 point)
+#
+# Implement `largest_linf_radius(r, d)`: the largest $s$ such that every $\delta \in \mathbb R^d$ with
+# $\|\delta\|_\infty \le s$ also has $\|\delta\|_2 \le r$ (q1 tells you). `r` is a positive float, `d` a
+# positive int; return a Python `float`.
+#
+# *Checked on a 16×16 RGB image ($d = 768$) and in one dimension, where the two balls are the same
+# interval; relative tolerance 1e-9.*
+
+# %%
+def largest_linf_radius(r: float, d: int) -> float:
+    """The radius of the largest L-infinity ball that fits inside the L2 ball of radius r in d dimensions."""
+    # BEGIN SOLUTION
+    return r / math.sqrt(d)
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+public_tests(
+    "q2",
+    FunctionTest(
+        "largest_linf_radius",
+        outputs=[0.036084391824351615, 0.5],
+        inputs=[(1.0, 768), (0.5, 1)],
+        rtol=1e-9,
+        title="largest_linf_radius for a 16x16 RGB image (d = 768) and in one dimension",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import FunctionTest, hidden_tests
+
+hidden_tests(
+    "q2",
+    FunctionTest("largest_linf_radius", outputs=[0.125, 0.0015625, 2.0], inputs=[(0.5, 16), (0.05, 1024), (4.0, 4)], rtol=1e-9, title="largest_linf_radius for digits-sized and other inputs"),
+)
+
+# %%
+check("q2")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q3
+# points: 2
+
+# %% [markdown]
+# ## q3 · Trained against an $L_2$ ball: what else is guaranteed? (2 points, multiple selection)
+#
+# Notebook 09's model was trained against an $L_\infty$ ball. Now turn it around. A colleague
+# adversarially trains the stop-sign classifier on day scenes (16×16 RGB images, so $d = 768$ numbers in
+# $[0, 1]$) to resist **$\|\delta\|_2 \le 1.0$**, and verifies that it generalises robustly on day scenes
+# against that threat model. Which of these perturbation sets is it **guaranteed** to resist as well,
+# because every perturbation in the set is one the model was trained and verified against?
+#
+# 1. $\{\delta : \|\delta\|_2 \le 0.5\}$
+# 2. $\{\delta : \|\delta\|_\infty \le 0.05\}$
+# 3. $\{\delta : \|\delta\|_\infty \le 0.03\}$
+# 4. $\{\delta : \|\delta\|_1 \le 1.0\}$, where $\|\delta\|_1 = \sum_i |\delta_i|$
+# 5. any change to a single pixel: its red, green and blue values each set to anything in $[0, 1]$, the other 255 pixels untouched
+#
+# Assign the set of the numbers you choose to `answer_q3`, for example `{2, 5}`. *The check here
+# only looks at the form of your answer; at grading, a wrong selection is told about one set to
+# rethink.*
+
+# %%
+answer_q3 = {1, 3, 4}  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q3", SelectionTest("answer_q3", options=(1, 2, 3, 4, 5), title="answer_q3 is a set of the options 1 to 5"))
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import SelectionTest, hidden_tests
+
+_hints_q3 = {
+    1: "two balls of the same norm: is every δ of the smaller radius inside the trained ball?",
+    2: "how large can ‖δ‖₂ get in this set when all 768 numbers move at once? q1's bound ‖δ‖₂ ≤ √d ‖δ‖∞ and q2 give it; compare with 1.0.",
+    3: "how large can ‖δ‖₂ get in this set when all 768 numbers move at once? q1's bound ‖δ‖₂ ≤ √d ‖δ‖∞ and q2 give it; compare with 1.0.",
+    4: "compare ‖δ‖₂ with ‖δ‖₁: square the sum Σ|δ_i| and look at the terms it holds besides the δ_i².",
+    5: "one pixel holds three numbers; how large can ‖δ‖₂ get when each of them moves by up to 1?",
+}
+hidden_tests("q3", SelectionTest("answer_q3", options=(1, 2, 3, 4, 5), correct={1, 3, 4}, feedback=_hints_q3, title="answer_q3 is the set of guaranteed perturbation sets"))
+
+# %%
+check("q3")
+
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q4
+# points: 3
+
+# %% [markdown]
+# ## q4 · One honest number from several attacks (3 points)
+#
+# An input is robust when the model classifies it right at **every** point of the ball around it. We
+# cannot try every point, but each attack offers one, and the ball also holds $\delta = 0$, the clean
+# input itself. Implement `worst_case_accuracy(model, x, y, x_advs)`:
+#
+# * `model` maps a batch `x` of shape `(B, C, H, W)` to logits `(B, K)`; `y` holds the true labels, int64 of shape `(B,)`;
+# * `x_advs` is a list of tensors, each of `x`'s shape: `x_advs[j][i]` is attack $j$'s point for input $i$ (the list may be empty);
+# * input $i$ counts as robust when the model's prediction (the largest logit) is `y[i]` **at `x[i]` and at every `x_advs[j][i]`**;
+# * return the fraction of robust inputs, a Python `float` in $[0, 1]$;
+# * predict in **evaluation mode** (dropout off), put the model back in the mode you found it in, and leave every argument unchanged.
+#
+# Two tempting shortcuts give a different number: the smallest of the attacks' accuracies (it
+# misses inputs that one attack fools and another does not), and forgetting the clean input (an
+# attack may land on the right class from an input the model already gets wrong).
+#
+# *Checked on a batch where two attacks fool different inputs and one attack "repairs" an input the
+# model gets wrong, with a dropout model handed to you in training mode, and with no attacks at all;
+# then on trained digit classifiers under FGSM and PGD; tolerance 1e-6.*
+
+# %%
+def worst_case_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, x_advs: list) -> float:
+    """x: (B, C, H, W), y: (B,) int64, x_advs: list of (B, C, H, W). Returns the fraction robust, a float."""
+    # BEGIN SOLUTION
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            robust = model(x).argmax(dim=1) == y  # (B,) bool: right on clean data
+            for x_adv in x_advs:
+                robust = robust & (model(x_adv).argmax(dim=1) == y)  # and right at this attack's point
+    finally:
+        model.train(was_training)
+    return robust.float().mean().item()
+    # END SOLUTION
+
+
+# %% tags=["public-tests"]
+def _brightest_pixel_model():
+    """A classifier of 1x1 images with 3 channels: in eval mode the logits are the pixels, so it answers with the brightest one."""
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(3, 3))
+    model[2].load_state_dict({"weight": torch.eye(3), "bias": torch.zeros(3)})
+    return model.train()  # handed over in training mode
+
+
+def _scenes(*brightest):
+    """(B, 3, 1, 1) images whose brightest channel is the given index, repeated 4 times."""
+    x = torch.full((len(brightest), 3, 1, 1), 0.2)
+    for i, k in enumerate(brightest):
+        x[i, k] = 0.9
+    return x.repeat(4, 1, 1, 1)  # (4B, 3, 1, 1)
+
+
+_labels_q4 = torch.tensor([0, 1, 2, 0, 1]).repeat(4)  # (20,)
+_clean_q4 = _scenes(0, 1, 2, 1, 1)  # the 4th input of each group of 5 is wrong even on clean data
+_attack_a = _scenes(0, 0, 2, 0, 1)  # fools the 2nd, and lands the 4th on its true class
+_attack_b = _scenes(0, 1, 0, 0, 1)  # fools the 3rd
+public_tests(
+    "q4",
+    FunctionTest(
+        "worst_case_accuracy",
+        outputs=[0.4, 0.8],  # worked out by hand: 8 of 20 inputs survive both attacks; with no attack, 16 of 20 are right
+        inputs=[(_brightest_pixel_model(), _clean_q4, _labels_q4, [_attack_a, _attack_b]), (_brightest_pixel_model(), _clean_q4, _labels_q4, [])],
+        rtol=1e-6,
+        check_unchanged=True,
+        forbidden=("course_lib.adversarial.defenses.worst_case_accuracy", "course_lib.adversarial.defenses.robust_accuracy"),
+        title="worst_case_accuracy when two attacks fool different inputs, one repairs a wrong input, and with no attack",
+    ),
+)
+
+# %% tags=["hidden-tests"]
+import torch
+
+from course_lib.adversarial.attacks import fgsm, pgd
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.defenses import worst_case_accuracy as _library_worst_case
+from course_lib.adversarial.models import trained_classifier
+from course_lib.grading import FunctionTest, hidden_tests
+
+_x_q4, _y_q4 = load_digits("test")
+_x_q4, _y_q4 = _x_q4[:120], _y_q4[:120]
+
+
+def _attacked(kind, eps):
+    model = trained_classifier(kind)
+    return (model, _x_q4, _y_q4, [fgsm(model, _x_q4, _y_q4, eps), pgd(model, _x_q4, _y_q4, eps, alpha=2.5 * eps / 10, steps=10)])
+
+
+def _four_channel_case():
+    """Three attacks that each fool other inputs, and one that repairs an input the model gets wrong: 1x1 images, 4 channels."""
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.3), torch.nn.Linear(4, 4))
+    model[2].load_state_dict({"weight": 2.0 * torch.eye(4), "bias": torch.zeros(4)})
+
+    def scenes(*brightest):
+        x = torch.full((len(brightest), 4, 1, 1), 0.1)
+        for i, k in enumerate(brightest):
+            x[i, k] = 0.8
+        return x.repeat(5, 1, 1, 1)  # (6 * 5, 4, 1, 1)
+
+    labels = torch.tensor([0, 1, 2, 3, 0, 1]).repeat(5)
+    clean = scenes(0, 1, 2, 3, 2, 1)  # input 4 of each group is wrong on clean data
+    attacks = [scenes(1, 1, 2, 3, 0, 1), scenes(0, 1, 3, 3, 0, 1), scenes(0, 1, 2, 0, 0, 1)]
+    return (model.train(), clean, labels, attacks)  # per input: 2 of 6 survive all; the attacks' accuracies are 5/6 each
+
+
+_dropout_case = _attacked("dropout_mlp", 0.05)
+hidden_tests(
+    "q4",
+    FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[_four_channel_case()], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy when three attacks each fool other inputs"),
+    FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[_attacked("mlp", 0.05), _attacked("cnn", 0.1)], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy of trained MLP and CNN digit classifiers under FGSM and PGD"),
+    FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[(_dropout_case[0].train(), *_dropout_case[1:])], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy of a dropout classifier handed over in training mode"),
+)
+
+# %%
+check("q4")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# Your evaluation on the digits: a standard and an adversarially trained MLP (notebook 08), each
+# attacked by FGSM and by PGD at $\varepsilon = 0.2$, the radius the robust model was trained at.
+
+# %%
+from course_lib.adversarial.attacks import fgsm, pgd
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.defenses import robust_classifier
+
+with skip_if_unfinished("q4"):
+    x_test, y_test = load_digits("test")
+    for name, model in (("standard", robust_classifier("mlp", eps=0)), ("robust", robust_classifier("mlp", eps=0.2))):
+        attacks = [fgsm(model, x_test, y_test, 0.2), pgd(model, x_test, y_test, 0.2, alpha=0.025, steps=20)]
+        print(f"{name:>8} MLP: clean {worst_case_accuracy(model, x_test, y_test, []):.3f}, worst of FGSM and PGD-20 {worst_case_accuracy(model, x_test, y_test, attacks):.3f}")
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q5
+# points: 1
+
+# %% [markdown]
+# ## q5 · How far is night from day? (1 point)
+#
+# `load_stop_signs("test")` and `load_stop_signs("test", night=True)` hold the same 1000 scenes in the
+# same order, by day and by night (tensors of shape `(1000, 3, 16, 16)` in $[0, 1]$). Compute, over
+# these scenes, the **smallest** $L_\infty$ distance between a scene at night and the same scene by day,
+#
+# $$
+# \min_i \|x^{night}_i - x^{day}_i\|_\infty ,
+# $$
+#
+# where the norm runs over all $3 \cdot 16 \cdot 16$ numbers of a scene. Assign it to `night_distance`
+# as a Python `float` (relative tolerance 1e-5). Then compare it with $\varepsilon = 0.1$, the radius notebook 09's
+# robust model was trained at: how many night scenes lie inside the ball around their day scene?
+
+# %%
+from course_lib.adversarial.data import load_stop_signs
+
+x_day, _ = load_stop_signs("test")  # (1000, 3, 16, 16)
+x_night, _ = load_stop_signs("test", night=True)  # the same scenes at night
+night_distance = (x_night - x_day).flatten(start_dim=1).abs().amax(dim=1).min().item()  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q5", RangeTest("night_distance", low=0.0, high=1.0, why="pixels lie in [0, 1], so no number can move by more than 1", title="night_distance is a float in [0, 1]"))
+
+# %% tags=["hidden-tests"]
+from course_lib.adversarial.data import load_stop_signs
+from course_lib.grading import ValueTest, hidden_tests
+
+_day_q5, _night_q5 = load_stop_signs("test")[0], load_stop_signs("test", night=True)[0]
+hidden_tests("q5", ValueTest("night_distance", expected=(_night_q5 - _day_q5).flatten(1).abs().amax(1).min().item(), rtol=1e-5, title="night_distance is the smallest L-infinity distance from a night scene to its day scene"))
+
+# %%
+check("q5")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [raw]
+# # BEGIN QUESTION
+# name: q6
+# points: 1
+
+# %% [markdown]
+# ## q6 · Why does robustness not carry over to the night? (1 point, single choice)
+#
+# In notebook 09 the stop-sign classifier trained against $\|\delta\|_\infty \le 0.1$ on day scenes is
+# *less* accurate at night than the standard one. Which explanation is the sound one?
+#
+# * **A.** Adversarial training overfits to the attack it was trained with, PGD; a night scene is a different kind of attack, and a model is only ever robust to the attacks it has met during training.
+# * **B.** The guarantee covers day scenes moved within a small ball; every night scene lies far outside the ball around its day scene (q5), in a distribution the model never saw, so nothing was promised there.
+# * **C.** Night pixels are smaller, so the same $\varepsilon$ is relatively larger on them; training at a smaller $\varepsilon$ would make the model robust at night.
+# * **D.** The robust model is as robust at night as by day; night scenes are simply harder, for every model, and that is all the numbers show.
+#
+# Assign one letter, as a string, to `answer_q6`.
+
+# %%
+answer_q6 = "B"  # SOLUTION
+
+# %% tags=["public-tests"]
+public_tests("q6", ChoiceTest("answer_q6", options=("A", "B", "C", "D"), title="answer_q6 is one of the options"))
+
+# %% tags=["hidden-tests"]
+from course_lib.grading import ChoiceTest, hidden_tests
+
+hidden_tests("q6", ChoiceTest("answer_q6", options=("A", "B", "C", "D"), correct="B", title="answer_q6 is right"))
+
+# %%
+check("q6")
+
+# %% [raw]
+# # END QUESTION
+
+# %% [markdown]
+# ## Summary of your checks
+#
+# Run this last. Question q1 is graded by hand.
+
+# %%
+check_all()
