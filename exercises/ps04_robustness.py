@@ -101,7 +101,10 @@ check("q2")
 # 2. $\{\delta : \|\delta\|_\infty \le 0.05\}$
 # 3. $\{\delta : \|\delta\|_\infty \le 0.03\}$
 # 4. $\{\delta : \|\delta\|_1 \le 1.0\}$, where $\|\delta\|_1 = \sum_i |\delta_i|$
-# 5. any change to a single pixel: its red, green and blue values each set to anything in $[0, 1]$, the other 255 pixels untouched
+# 5. changes to a single pixel: $\delta$ is zero except at one pixel, whose red, green and blue values may each change by up to 1
+#    ($|\delta_i| \le 1$ there); the other 255 pixels are untouched
+#
+# Option 4 needs one more inequality than q1 proves: compare $\|\delta\|_2$ with $\|\delta\|_1$ yourself.
 #
 # Assign the set of the numbers you choose to `answer_q3`, for example `{2, 5}`. *The check here
 # only looks at the form of your answer; at grading, a wrong selection is told about one set to
@@ -135,7 +138,7 @@ check("q3")
 # attack may land on the right class from an input the model already gets wrong).
 #
 # *Checked on a batch where two attacks fool different inputs and one attack "repairs" an input the
-# model gets wrong, with a dropout model handed to you in training mode, and with no attacks at all;
+# model gets wrong, with a dropout model handed to you in training mode and in eval mode, and with no attacks at all;
 # then on trained digit classifiers under FGSM and PGD; tolerance 1e-6.*
 
 # %%
@@ -146,11 +149,11 @@ def worst_case_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor
 
 
 # %% tags=["public-tests"]
-def _brightest_pixel_model():
+def _brightest_pixel_model(training: bool):
     """A classifier of 1x1 images with 3 channels: in eval mode the logits are the pixels, so it answers with the brightest one."""
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(3, 3))
     model[2].load_state_dict({"weight": torch.eye(3), "bias": torch.zeros(3)})
-    return model.train()  # handed over in training mode
+    return model.train(training)
 
 
 def _scenes(*brightest):
@@ -169,12 +172,16 @@ public_tests(
     "q4",
     FunctionTest(
         "worst_case_accuracy",
-        outputs=[0.4, 0.8],  # worked out by hand: 8 of 20 inputs survive both attacks; with no attack, 16 of 20 are right
-        inputs=[(_brightest_pixel_model(), _clean_q4, _labels_q4, [_attack_a, _attack_b]), (_brightest_pixel_model(), _clean_q4, _labels_q4, [])],
+        outputs=[0.4, 0.4, 0.8],  # worked out by hand: 8 of 20 inputs survive both attacks; with no attack, 16 of 20 are right
+        inputs=[
+            (_brightest_pixel_model(training=True), _clean_q4, _labels_q4, [_attack_a, _attack_b]),
+            (_brightest_pixel_model(training=False), _clean_q4, _labels_q4, [_attack_a, _attack_b]),
+            (_brightest_pixel_model(training=True), _clean_q4, _labels_q4, []),
+        ],
         rtol=1e-6,
         check_unchanged=True,
         forbidden=("course_lib.adversarial.defenses.worst_case_accuracy", "course_lib.adversarial.defenses.robust_accuracy"),
-        title="worst_case_accuracy when two attacks fool different inputs, one repairs a wrong input, and with no attack",
+        title="worst_case_accuracy when two attacks fool different inputs and one repairs a wrong input (model in training, then eval mode), and with no attack",
     ),
 )
 
@@ -219,7 +226,7 @@ x_night, _ = load_stop_signs("test", night=True)  # the same scenes at night
 night_distance = ...  # YOUR ANSWER HERE
 
 # %% tags=["public-tests"]
-public_tests("q5", RangeTest("night_distance", low=0.0, high=1.0, why="pixels lie in [0, 1], so no number can move by more than 1", title="night_distance is a float in [0, 1]"))
+public_tests("q5", RangeTest("night_distance", low=0.0, high=1.0, why="a distance is at least 0, and pixels lie in [0, 1], so no number can move by more than 1", title="night_distance is a float in [0, 1]"))
 
 # %%
 check("q5")

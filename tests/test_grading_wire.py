@@ -116,6 +116,29 @@ def test_a_function_that_leaves_the_model_in_another_mode_fails_check_unchanged(
     assert test.run({"f": lambda m, x: m(x).detach()}).passed
 
 
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda m: m[0].weight.data.mul_(2.0),  # new values
+        lambda m: m[0].bias.requires_grad_(False),  # frozen, same values
+    ],
+)
+def test_a_function_that_touches_the_models_weights_fails_check_unchanged(tamper):
+    from course_lib.grading import FunctionTest
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    test = FunctionTest("f", reference=lambda m, x: m(x).detach(), inputs=[(model, torch.ones(1, 2))], check_unchanged=True)
+
+    def tampers(m, x):
+        out = m(x).detach()
+        tamper(m)
+        return out
+
+    assert "changed the model's weights or their requires_grad flags (argument 1)" in test.run({"f": tampers}).message
+    sent = decode_value(encode_value(model))  # the grader's copy, rebuilt in the sandbox, has the same fingerprint
+    assert test.run({"f": lambda m, x: m(x).detach()}).passed and to_plain(sent) == to_plain(model)
+
+
 def test_a_black_box_crosses_and_still_refuses_autograd():
     from course_lib.adversarial.attacks import BlackBox
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import hashlib
 import importlib
+import itertools
 import signal
 import threading
 import types
@@ -78,11 +80,20 @@ def to_plain(obj: object) -> Plain:
     if kind in (list, tuple, set, frozenset) and len(obj) <= MAX_ITEMS:
         items = sorted(obj, key=repr) if kind in (set, frozenset) and _all_plain_scalars(obj) else list(obj)
         return Plain("set" if kind in (set, frozenset) else "sequence", kind.__name__, items=tuple(map(to_plain, items)))
-    if kind is torch.nn.Sequential:  # a model the grader sent: what matters is its mode, left as it was found
-        return Plain("other", f"torch.nn.Sequential in {'training' if obj.training else 'eval'} mode")
+    if kind is torch.nn.Sequential:  # a model the grader sent: its mode and its weights must be left as they were found
+        return Plain("other", f"torch.nn.Sequential in {'training' if obj.training else 'eval'} mode", _weights_fingerprint(obj))
     if kind is dict and len(obj) <= MAX_ITEMS and _all_plain_scalars(obj):
         return Plain("mapping", "dict", tuple(obj), items=tuple(to_plain(value) for value in obj.values()))
     return Plain("other", _type_name(obj))
+
+
+def _weights_fingerprint(model: torch.nn.Module) -> str:
+    """A digest of every parameter's and buffer's values, dtype and ``requires_grad`` flag: it changes if an answer touches the weights."""
+    digest = hashlib.sha256()
+    for name, tensor in itertools.chain(model.named_parameters(), model.named_buffers()):
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}:{tensor.requires_grad};".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def _type_name(obj: object) -> str:
@@ -372,6 +383,11 @@ def _changed_argument(after: Plain, before: Plain) -> str:
     for number, (mine, original) in enumerate(zip(after.items, before.items), 1):
         if compare_values(mine, original, rtol=0.0, atol=0.0).passed:
             continue
+        if original.type_name.startswith("torch.nn.Sequential") and mine.type_name == original.type_name:
+            return (
+                f"changed the model's weights or their requires_grad flags (argument {number}); leave the parameters alone, "
+                f"and compute without gradients under `with torch.no_grad():` instead"
+            )
         if original.type_name.startswith("torch.nn.Sequential"):
             return (
                 f"left the model (argument {number}) in {mine.type_name.split(' in ')[-1]}, not in {original.type_name.split(' in ')[-1]} as it came: "
