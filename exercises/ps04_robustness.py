@@ -181,6 +181,10 @@ public_tests(
         rtol=1e-6,
         check_unchanged=True,
         forbidden=("course_lib.adversarial.defenses.worst_case_accuracy", "course_lib.adversarial.defenses.robust_accuracy"),
+        misconceptions=[
+            ([0.8, 0.8, 0.8], "this is the smallest of the accuracies; an input is robust only if it survives every attack, so take the worst case per input, then average"),
+            ([0.6, 0.6, 1.0], "an input the model gets wrong on clean data is not robust: the ball holds δ = 0, so the clean input is one more point to be right at"),
+        ],
         title="worst_case_accuracy when two attacks fool different inputs and one repairs a wrong input (model in training, then eval mode), and with no attack",
     ),
 )

@@ -298,6 +298,16 @@ def test_check_unchanged_fails_a_function_that_modifies_its_input_in_place():
     assert judge(FunctionTest("f", reference=lambda x: x * 2, inputs=[(torch.ones(3),)]), {"f": in_place}).passed  # off by default
 
 
+def test_a_known_mistake_gets_its_own_hint_and_other_wrong_outputs_do_not():
+    test = FunctionTest("f", outputs=[4.0, 9.0], inputs=[(2.0,), (3.0,)], misconceptions=[([4.0, 6.0], "did you double instead of squaring?")])
+    assert judge(test, {"f": lambda x: x * x}).passed
+    doubled = judge(test, {"f": lambda x: 2 * x}).message
+    assert doubled.startswith("did you double instead of squaring?; values differ") and "input 2 of 2" in doubled
+    assert "did you double" not in judge(test, {"f": lambda x: x + 1}).message
+    with pytest.raises(TypeError, match="one output per input"):
+        FunctionTest("f", outputs=[4.0], inputs=[(2.0,)], misconceptions=[([4.0, 6.0], "?")])
+
+
 def test_a_partial_of_a_library_function_is_not_an_implementation():
     import functools
 

@@ -303,7 +303,9 @@ class FunctionTest(AnswerTest):
     Outputs may be numbers, tensors, arrays, or lists, tuples and dicts of them (nested); the
     expected outputs are computed once, when the test is made, so an output of any other type
     is an authoring error raised right there. With ``check_unchanged=True`` the student's
-    function must also leave its inputs as it found them.
+    function must also leave its inputs as it found them. ``misconceptions`` lists known
+    mistakes by the outputs they give, one per input: a wrong output equal to one of them is told
+    that mistake's hint first (so the public inputs should be the ones that tell mistakes apart).
     """
 
     reference: Callable | None = None
@@ -315,6 +317,7 @@ class FunctionTest(AnswerTest):
     seconds_per_call: float = 10.0  # an endless loop becomes a verdict, not a hung check()
     check_unchanged: bool = False  # fail a function that modifies its inputs in place
     forbidden: Sequence[str] = ()  # dotted names of library functions the answer may not call
+    misconceptions: Sequence[tuple[Sequence, str]] = ()  # (the outputs a known mistake gives, one per input; the hint for it)
 
     def __post_init__(self):
         if (self.reference is None) == (self.outputs is None):
@@ -330,6 +333,10 @@ class FunctionTest(AnswerTest):
                     f"tensors, arrays, or lists, tuples and dicts of them"
                 )
         object.__setattr__(self, "_expected", expected)
+        for wrong_outputs, hint in self.misconceptions:
+            if len(wrong_outputs) != len(self.inputs) or not isinstance(hint, str):
+                raise TypeError(f"FunctionTest({self.answer!r}): each misconception is (one output per input, a hint)")
+        object.__setattr__(self, "_misconceptions", tuple((tuple(map(to_plain, outputs)), hint) for outputs, hint in self.misconceptions))
 
     def expected_output(self, number: int) -> Plain:
         """The expected output on input ``number``, as plain data."""
@@ -370,12 +377,20 @@ class FunctionTest(AnswerTest):
                 return early if early.status != "failed" else failed(early.message + where)
             verdict = compare_values(output, self.expected_output(number), self.rtol, self.atol)
             if not verdict.passed:
-                return Verdict(verdict.status, verdict.message + where)
+                return Verdict(verdict.status, self._hint(output, number) + verdict.message + where)
             if after is not None:
                 changed = _changed_argument(after, to_plain(tuple(args)))
                 if changed:
                     return failed(f"`{self.answer}` {changed}{where}")
         return passed()
+
+
+    def _hint(self, output: Plain, number: int) -> str:
+        """The hint of the first known mistake that gives this very output on input ``number``, with a separator; else ''."""
+        for wrong_outputs, hint in self._misconceptions:
+            if compare_values(output, wrong_outputs[number], self.rtol, self.atol).passed:
+                return f"{hint}; "
+        return ""
 
 
 def _changed_argument(after: Plain, before: Plain) -> str:
