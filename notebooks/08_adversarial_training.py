@@ -1,0 +1,408 @@
+# %% [markdown]
+# # 08 · Adversarial training
+#
+# **Learning goals.** After this notebook you can
+# 1. write the robust loss, $\min_\theta \sum_i \max_{\|\delta\| \le \epsilon} L_\theta(x_i + \delta, y_i)$, read it as a
+#    game between a defender and an attacker, and say what Danskin's theorem lets us do with its gradient;
+# 2. train a digit classifier on PGD's adversarial examples in about a second, and read its training curves;
+# 3. compare a standard and a robust model across budgets $\epsilon$, under FGSM and PGD, and say where the
+#    robustness comes from and where it ends;
+# 4. measure what robustness costs: time per epoch, clean accuracy, and robustness to a different ball;
+# 5. explain why training on FGSM alone can look better than it is, and run the sanity checks that catch a
+#    defence whose numbers only look good because the attack's gradients stopped working.
+#
+# **Time:** about 40 minutes. **Prerequisites:** [06 · adversarial examples and FGSM](06_fgsm.ipynb) (FGSM, PGD, the
+# $L_\infty$ ball) and [07 · black-box attacks](07_black_box_attacks.ipynb) (transfer attacks).
+#
+# **Problem set:** [ps04 · robustness](../exercises/ps04_robustness.ipynb).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from course_lib import seed_everything
+from course_lib.adversarial.attacks import loss_gradient, pgd
+from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.defense_plots import plot_adversarial_rows, plot_robustness_curves, plot_training_history
+from course_lib.adversarial.defenses import adversarial_training, pgd_step_size, robust_accuracy, robust_accuracy_curve, robust_classifier, robust_loss
+from course_lib.adversarial.models import accuracy, build_classifier
+from course_lib.plotting import use_course_style
+from course_lib.widgets.adversarial_training import EPS_GRID, AdversarialTrainingExplorer, first_digits_read_right
+
+rng = seed_everything(0)
+use_course_style()
+
+# %% [markdown]
+# ## 1. Intuition: practise on the attacks you expect
+#
+# Notebook 06 broke the digit MLP with changes of at most 0.2 per pixel. The model was never shown such
+# inputs: it learned from clean digits only, and nothing in its loss asked it to keep its answer when a pixel moves.
+# Adversarial training adds exactly that request. At every step it attacks the current model, and then
+# teaches the model the right label *for the attacked digits*. A sparring partner who always throws the
+# punch you are worst at makes you better at taking it.
+#
+# This notebook's training function, `adversarial_training`, does standard training when the budget is 0: same
+# batches, same epochs, no attack. That gives us notebook 06's MLP again, bit for bit, and the fair baseline for
+# everything that follows.
+
+# %%
+x_train, y_train = load_digits("train")  # (1438, 1, 8, 8) in [0, 1], and (1438,) labels
+x_test, y_test = load_digits("test")  # (359, 1, 8, 8) and (359,)
+standard = build_classifier("mlp")  # 64 pixels -> 128 ReLU units -> 10 logits, weights from seed 0
+history_standard = adversarial_training(standard, x_train, y_train, eps=0.0, generator=torch.Generator().manual_seed(0), progress=False)
+print(f"standard MLP: {accuracy(standard, x_test, y_test):.1%} of the test digits right, "
+      f"{robust_accuracy(standard, x_test, y_test, eps=0.2):.1%} after PGD-20 at ε = 0.2")
+
+# %% [markdown]
+# ## 2. The maths: a minimum of maxima
+#
+# **Standard training** fits the parameters $\theta$ to the data $D$ by minimising the mean loss,
+#
+# $$
+# \theta^* = \arg\min_\theta \frac{1}{|D|} \sum_{(x, y) \in D} L_\theta(x, y).
+# $$
+#
+# **Adversarial training** replaces each term by the worst loss the attacker of notebook 06 can reach inside the ball
+# around $x$:
+#
+# $$
+# \theta^* = \arg\min_\theta \frac{1}{|D|} \sum_{(x, y) \in D} \underbrace{\max_{\|\delta\| \le \epsilon} L_\theta(x + \delta, y)}_{\text{robust loss of } (x, y)} .
+# $$
+#
+# Read it from the inside out. For fixed $\theta$, the inner problem is the attack: find the worst $\delta$ for
+# this image. The outer problem is the defence: choose $\theta$ so that even the worst $\delta$ costs little. This
+# is a game with a **min-max** (saddle-point) value: the defender moves first and the attacker answers, which is
+# the order of events we fear in deployment. The robust loss is never below the clean one, since $\delta = 0$ is in
+# the ball. If the robust loss is small, then *every* point of every ball is classified with a small loss, which is
+# exactly the guarantee we want at test time, for this one threat model.
+#
+# **Its gradient: Danskin's theorem.** To descend the outer problem we need $\nabla_\theta$ of
+# $\phi(\theta) = \max_{\delta \in B} L_\theta(x + \delta, y)$. A maximum is not differentiable in general, but
+# Danskin's theorem says that, under mild conditions (the ball $B$ is compact, $L$ is continuously differentiable
+# in $\theta$, and the maximiser $\delta^*$ is unique), $\phi$ is differentiable and
+#
+# $$
+# \nabla_\theta \phi(\theta) = \nabla_\theta L_\theta(x + \delta^*, y) \Big|_{\delta^* = \arg\max_{\delta \in B} L_\theta(x + \delta, y)} :
+# $$
+#
+# the gradient of the maximum is the ordinary gradient, taken *at the maximiser*, as though $\delta^*$ did not
+# depend on $\theta$. So one training step is: attack, then take an ordinary gradient step on the attacked batch.
+#
+# **The honest catch.** We cannot find $\delta^*$. The inner problem is a maximisation of a non-concave function,
+# and PGD returns *some* point of the ball, not provably the best. Its loss is a **lower bound** on the inner
+# maximum, and Danskin's theorem only holds for the exact maximiser: with an approximate one, its gradient is
+# a heuristic descent direction. It works well in practice when the attack is strong, and Madry et al. (2018)
+# observed that PGD's maxima, from many random starts, reach similar values: the inner problem is hard in
+# theory, but benign enough on their data. A weak attack gives a loose lower bound and trains against the wrong
+# points, which is what section 7 is about.
+#
+# `robust_loss` computes this lower bound: the mean loss at PGD's points. More steps, a tighter bound.
+
+# %%
+for steps in (1, 2, 5, 20, 50):
+    print(f"PGD-{steps:<2}  robust loss at ε = 0.1: {robust_loss(standard, x_test, y_test, eps=0.1, steps=steps):.3f} nats")
+print(f"clean loss (ε = 0):               {robust_loss(standard, x_test, y_test, eps=0.0):.3f} nats")
+
+# %% [markdown]
+# The estimate rises with the number of steps and levels off: by 20 steps more effort buys almost nothing.
+#
+# **Check yourself.** The ball also holds random points. Predict the mean loss at a *random* corner of the
+# $L_\infty$ ball of radius 0.1 (every pixel moved by ±0.1, signs drawn at random): near the clean 0.12 nats,
+# or near PGD's 3.06? Then run the cell.
+
+# %%
+random_corner = (x_test + 0.1 * torch.randint(0, 2, x_test.shape, generator=rng).mul(2).sub(1)).clamp(0.0, 1.0)
+with torch.no_grad():
+    random_loss = torch.nn.functional.cross_entropy(standard(random_corner), y_test).item()
+print(f"loss at a random corner of the ball: {random_loss:.3f} nats")
+
+# %% [markdown]
+# Twice the clean loss, but about a twelfth of PGD's. The robust loss is a *search* for a bad point, and random points of a
+# 64-dimensional cube are almost never bad. That is why the inner problem needs an attack, and why training on noise
+# (data augmentation) does not give robustness to attacks.
+#
+# ## 3. PGD adversarial training, in about a second
+#
+# The library's `adversarial_training` runs the recipe of section 2 on minibatches of 64 digits. For each batch:
+# PGD with 3 steps of size $2.5\epsilon/3$ from a random start in the ball (the model in eval mode), then one Adam
+# step on the cross-entropy at the attacked digits. We train at $\epsilon = 0.2$, where notebook 06's model
+# keeps under 2% of its answers. From random weights, a full radius at once can stall training, so a
+# **warm-up** grows the radius linearly over the first 10 of 20 epochs. After each epoch the history records the
+# clean training accuracy, the accuracy on the batches' own attacked digits, and the accuracy under a stronger
+# attack, PGD-10, on 256 training digits.
+
+# %%
+robust = build_classifier("mlp")  # the MLP of notebook 06, fresh weights (seed 0)
+history = adversarial_training(robust, x_train, y_train, eps=0.2, warmup_epochs=10, generator=torch.Generator().manual_seed(0), progress=False)
+print(history)
+
+# %% [markdown]
+# **Check yourself.** Before looking at the figure: during the warm-up, will the accuracy under PGD-10 at the
+# full radius 0.2 rise, fall or stay put? And the accuracy on the training attack's own points?
+
+# %%
+plot_training_history(history, "Robust accuracy under PGD-10 climbs once the radius is full; clean accuracy hardly moves")
+plt.show()
+
+# %% [markdown]
+# During the warm-up the training attack is weak (its radius is small), so the model gets most of its attacked
+# digits right (dashed, high), while PGD-10 at the full radius 0.2 still breaks most of them (dash-dot, low). As the
+# training radius grows, the dashed line falls and the dash-dot line climbs; once the radius is full, at epoch 10,
+# they meet and rise together. The clean training accuracy stays near 97% throughout.
+#
+# How do the two models fare on the test digits? (They are the models that `robust_classifier("mlp", eps=0)` and
+# `robust_classifier("mlp")` return, trained once and cached for later notebooks; the course's tests check it bit for bit.)
+
+# %%
+for name, model in (("standard", standard), ("robust", robust)):
+    print(f"{name:>8}: clean test accuracy {accuracy(model, x_test, y_test):.1%}; under PGD-20 at ε = 0.2: {robust_accuracy(model, x_test, y_test, eps=0.2):.1%}")
+
+# %% [markdown]
+# One second of training took the accuracy under attack from under 2% to about half, for a loss of 1.4 points of clean accuracy.
+#
+# ## 4. Standard against robust, at every budget
+#
+# One budget is one point. The curves below attack both models over all 359 test digits at budgets from 0 to 0.5,
+# with FGSM and with PGD-20 (20 steps of $2.5\epsilon/20$, no random start).
+#
+# **Check yourself.** The robust model was trained at $\epsilon = 0.2$. Predict its accuracy under PGD-20 at
+# $\epsilon = 0.4$: still about half, somewhere between, or near zero?
+
+# %%
+curves = {name: [robust_accuracy_curve(model, x_test, y_test, EPS_GRID, attack=attack) for attack in ("fgsm", "pgd")]
+          for name, model in (("standard", standard), ("robust", robust))}
+for name, (fgsm_curve, pgd_curve) in curves.items():
+    print(f"{name:>8}, PGD-20: " + ", ".join(f"ε {e:.2f}: {a:.1%}" for e, a in zip(pgd_curve.eps, pgd_curve.accuracy) if e in (0.0, 0.1, 0.2, 0.3, 0.4)))
+
+# %%
+title = "Trained at ε = 0.2, the robust model holds half its answers there, and none by ε = 0.4"
+plot_robustness_curves(curves, title, trained_eps=0.2)
+plt.show()
+
+# %% [markdown]
+# Near zero. Robustness is bought for the budget the model trained at, and it fades beyond it: at
+# $\epsilon = 0.3$ the robust model keeps 7%, at 0.4 nothing. Below the trained budget the two models part early:
+# at $\epsilon = 0.1$, a budget where notebook 06's model lost more than half its answers, the robust model loses 14 points.
+# The ordering of the attacks holds for both models: PGD's curve (solid) lies on or below FGSM's (dashed)
+# everywhere. Section 8 explains why that, and the fall to zero, are worth checking.
+#
+# ## 5. What the robust model looks at
+#
+# Below, ten test digits (the first of each class that both models read right) attacked by PGD-20 at
+# $\epsilon = 0.2$, against each model; then each model's loss gradient at the clean digit, the direction
+# every attack starts from.
+
+# %%
+rows = first_digits_read_right([standard, robust], x_test, y_test)
+x_show, y_show = x_test[rows], y_test[rows]  # (10, 1, 8, 8), (10,)
+attacked = {name: (model, pgd(model, x_show, y_show, eps=0.2, alpha=pgd_step_size(0.2, 20), steps=20)) for name, model in (("standard", standard), ("robust", robust))}
+plot_adversarial_rows(x_show, y_show, attacked, "At ε = 0.2 PGD fools the standard model on every digit; the robust model's gradient lies on the strokes")
+plt.show()
+
+# %% [markdown]
+# The standard model's gradient is spread over the whole image, background included: it reacts to pixels no
+# person would look at, which is what makes it easy to fool. The robust model's gradient sits on and around the
+# strokes, so an attack on it has to change the shape of the digit, and with 0.2 per pixel it often cannot. The
+# share of the gradient on the "ink" (pixels that are not black) measures it:
+
+# %%
+ink = (x_test > 0).flatten(1).float()  # (359, 64): 1 on the strokes
+for name, model in (("standard", standard), ("robust", robust)):
+    g = loss_gradient(model, x_test, y_test)  # (359, 1, 8, 8): each row 1/359 of that digit's gradient, which leaves the shares alone
+    share = ((g.flatten(1).abs() * ink).sum(dim=1) / g.flatten(1).abs().sum(dim=1)).mean()
+    print(f"{name:>8}: {share:.0%} of |∇x L| lies on the ink, which covers {ink.mean():.0%} of the pixels")
+
+# %% [markdown]
+# The standard model's gradient falls on the ink in proportion to its area, as if it did not know where the
+# digit is; the robust model's is concentrated there. (On larger images this effect is striking: gradients of
+# robust models look like the objects themselves, Tsipras et al. 2019.)
+#
+# ## 6. What robustness costs, measured
+#
+# **Time.** A PGD step costs one forward and one backward pass through the model, like a training step. A
+# PGD-$k$ training step is $k$ attack steps and then the update: $k + 1$ forward-backward passes where standard
+# training needs one. So an epoch should take about $k + 1$ times as long: 4 times for our PGD-3. The histories
+# timed every epoch (training only, evaluations excluded); we take each run's fastest epoch, the one least
+# disturbed by whatever else the machine was doing:
+
+# %%
+seconds_standard, seconds_robust = min(history_standard.seconds), min(history.seconds)
+print(f"standard training: {seconds_standard:.3f} s per epoch")
+print(f"PGD-3 training:    {seconds_robust:.3f} s per epoch, {seconds_robust / seconds_standard:.1f}× the standard epoch (k + 1 = 4)")
+
+# %% [markdown]
+# **Check yourself.** How long will an epoch of PGD-1 and of PGD-7 training take, relative to standard training?
+# Predict, then run four epochs of each.
+
+# %%
+for steps in (1, 7):
+    short = adversarial_training(build_classifier("mlp"), x_train, y_train, eps=0.2, steps=steps, num_epochs=4, eval_size=0, progress=False)
+    print(f"PGD-{steps} training: {min(short.seconds):.3f} s per epoch, {min(short.seconds) / seconds_standard:.1f}× the standard epoch (k + 1 = {steps + 1})")
+
+# %% [markdown]
+# The measured ratios grow with $k$ roughly as $k + 1$ predicts, and scatter around it from run to run (rerun the
+# cell). On a model this small, fixed costs are a large share of every step: Python's overhead, the optimiser's
+# update (which attack steps skip), the batching. An attack step is also a little cheaper than a training step: it
+# needs the gradient with respect to the input only. On a large network the forward-backward passes dominate and the
+# ratio is close to $k + 1$: the PGD-7 training of Madry et al. on CIFAR-10 costs about eight forward-backward passes
+# per step instead of one, which is why the cheaper single-step attacks of section 7 are tempting.
+#
+# **Clean accuracy.** Robust training lost 1.4 points of clean test accuracy here (96.4% to 95.0%). On small
+# digits with a small MLP the price is modest; on CIFAR-10, robust models typically lose 10 points or more (Madry
+# et al.: 95% to 87%). Fitting every ball instead of every point is a harder problem, and a model of fixed size
+# spends capacity on it.
+#
+# **Robustness to a different ball.** The robust model was trained against the $L_\infty$ ball. Attack it in the
+# $L_2$ ball of radius 1.0 instead, which moves the pixels less in total than a full $L_\infty$ step of 0.2
+# ($0.2 \sqrt{64} = 1.6$), but may spend it all on a few pixels:
+
+# %%
+for name, model in (("standard", standard), ("robust", robust)):
+    print(f"{name:>8}: PGD-20 accuracy {robust_accuracy(model, x_test, y_test, eps=0.2):.1%} in the L∞ ball of radius 0.2, "
+          f"{robust_accuracy(model, x_test, y_test, eps=1.0, norm='2'):.1%} in the L2 ball of radius 1.0")
+
+# %% [markdown]
+# The gain is much smaller in the ball the model never trained against: adversarial training buys robustness to
+# the perturbations it was shown, not to small perturbations in general. Notebook 09 tests this further, with
+# stop signs by day and by night.
+#
+# ## 7. Training on FGSM: cheaper, and where it fails
+#
+# FGSM is PGD with one step, so FGSM training costs two passes per step instead of four. Wong et al. (2020)
+# made it work ("fast adversarial training") with two changes: start the step from a random point of the ball,
+# and take a step of $\alpha = 1.25\,\epsilon$. `robust_classifier("mlp", attack="fgsm")` trains by that recipe.
+#
+# **Check yourself.** The FGSM-trained model saw only FGSM's points during training. Under which attack will it
+# do better than the PGD-trained model, and under which worse?
+
+# %%
+fast = robust_classifier("mlp", attack="fgsm")  # fast FGSM training at ε = 0.2: random start, α = 1.25 ε, same warm-up
+for name, model in (("PGD-3 training", robust), ("fast FGSM training", fast)):
+    print(f"{name:>18}: clean {accuracy(model, x_test, y_test):.1%}; at ε = 0.2 under FGSM {robust_accuracy(model, x_test, y_test, eps=0.2, attack='fgsm'):.1%}, "
+          f"under PGD-20 {robust_accuracy(model, x_test, y_test, eps=0.2):.1%}")
+
+# %% [markdown]
+# At $\epsilon = 0.2$ fast FGSM training works, if less well: 9 points behind PGD training under PGD-20. Now
+# raise the budget to 0.3 and train both ways, keeping the histories.
+
+# %%
+histories = {}
+for name, attack in (("fast FGSM training, ε = 0.3", "fgsm"), ("PGD-3 training, ε = 0.3", "pgd")):
+    model = build_classifier("mlp")
+    histories[name] = adversarial_training(model, x_train, y_train, eps=0.3, attack=attack, warmup_epochs=10, generator=torch.Generator().manual_seed(0), progress=False)
+    print(f"{name}: clean {accuracy(model, x_test, y_test):.1%}; at ε = 0.3 under FGSM {robust_accuracy(model, x_test, y_test, eps=0.3, attack='fgsm'):.1%}, "
+          f"under PGD-20 {robust_accuracy(model, x_test, y_test, eps=0.3):.1%}")
+
+# %%
+plot_training_history(histories, "At ε = 0.3 the FGSM-trained model learns to beat FGSM, not PGD")
+plt.show()
+
+# %% [markdown]
+# Judged by FGSM the two models are equally robust at $\epsilon = 0.3$ (about 35%). Judged by PGD-20, the
+# FGSM-trained one keeps 6% and the PGD-trained one 21%. The histories show the same gap during training: the
+# FGSM-trained model gets a third of its own training attack's points right (dashed), but under PGD-10
+# (dash-dot) it never gets going. It has learned to defeat the single linear step it was trained on, for
+# instance by bending its loss surface so that the first-order step points the wrong way, rather than to be
+# robust in the ball.
+#
+# **Catastrophic overfitting.** Wong et al. describe a sharper version of this failure on CIFAR-10: fast FGSM
+# training runs fine for a while, with PGD accuracy rising, and then within a single epoch PGD accuracy collapses
+# to about 0% while accuracy against FGSM shoots *up*. They found that it sets in with larger steps $\alpha$ or
+# budgets, that the random start and $\alpha = 1.25\epsilon$ avoid it at the budget they studied (but not at larger
+# ones), and that stopping early, as soon as PGD accuracy on a small batch drops, sidesteps it. Our digits do **not** show the abrupt collapse: at $\epsilon = 0.2$ nothing
+# collapses, and at 0.3 PGD accuracy never rises in the first place, so there is nothing to collapse. In runs not
+# shown here (plain FGSM without a random start, $\alpha = 2\epsilon$, 60 epochs instead of 20, other seeds) we saw no
+# abrupt collapse either.
+# What we do see is the same lesson in slow motion: a model trained against a weak attack and tested against
+# that same attack looks better than it is.
+#
+# ## 8. Gradient masking, and the sanity checks that catch it
+#
+# All our numbers come from gradient attacks, and an attack's failure to find an adversarial example is not
+# proof that none exists. A defence can **mask** the gradient instead of removing the adversarial examples:
+# make $\nabla_x L$ zero, noisy or misleading near the data (saturated softmax outputs, non-differentiable
+# pre-processing, randomness), so that gradient attacks stall while the examples still sit in the ball.
+# Athalye, Carlini and Wagner (2018) found that seven of the nine white-box defences published at ICLR 2018 relied
+# on it, and broke them. A handful of
+# checks (Carlini et al. 2019, "On evaluating adversarial robustness") catch the symptoms cheaply:
+#
+# 1. **An iterative attack is at least as strong as a single step.** PGD contains FGSM (one step, $\alpha = \epsilon$).
+#    If FGSM does better, PGD's steps are being misled.
+# 2. **Accuracy does not rise with the budget.** A larger ball contains the smaller one, so the true robust
+#    accuracy can only fall; a curve that rises means the attack fails more at larger $\epsilon$.
+# 3. **A big enough budget brings accuracy to (about) zero.** If it does not, the attack is not finding points that
+#    certainly exist. At $\epsilon = 0.5$ we even know the answer: every digit is within 0.5 of the all-grey image,
+#    so an attacker can turn every test digit into that one image, and the model can be right on at most the
+#    share of the test digits that carry its answer for grey.
+# 4. **More effort changes little.** More steps and random restarts should barely move a converged attack.
+# 5. **Transfer is weaker than the white box.** Examples crafted on another model (notebook 07) should not beat
+#    the attack that uses the model's own gradients; if they do, those gradients are broken.
+
+# %%
+fgsm_curve, pgd_curve = curves["robust"]
+gaps = np.array(fgsm_curve.accuracy) - np.array(pgd_curve.accuracy)  # (11,) FGSM's accuracy minus PGD's, per ε
+print(f"1. PGD-20 at most FGSM at every ε: {bool((gaps >= 0).all())} (largest gap {gaps.max():.1%}, at ε = {EPS_GRID[gaps.argmax()]:.2f})")
+print(f"2. accuracy non-increasing in ε: FGSM {fgsm_curve.is_non_increasing()}, PGD-20 {pgd_curve.is_non_increasing()}")
+with torch.no_grad():
+    grey_answer = int(robust(torch.full((1, 1, 8, 8), 0.5)).argmax())
+print(f"3. at ε = 0.5: PGD-20 accuracy {pgd_curve.accuracy[-1]:.1%}; the all-grey image is read as {grey_answer}, "
+      f"so no model can keep more than {(y_test == grey_answer).float().mean():.1%}")
+
+# %%
+still_right = torch.ones(len(y_test), dtype=torch.bool)  # right after every restart so far
+restarts = torch.Generator().manual_seed(0)
+for _ in range(5):
+    x_adv = pgd(robust, x_test, y_test, eps=0.2, alpha=pgd_step_size(0.2, 20), steps=20, random_start=True, generator=restarts)
+    with torch.no_grad():
+        still_right &= robust(x_adv).argmax(dim=1) == y_test
+print(f"4. at ε = 0.2: PGD-20 {robust_accuracy(robust, x_test, y_test, eps=0.2):.1%}, PGD-100 {robust_accuracy(robust, x_test, y_test, eps=0.2, steps=100):.1%}, "
+      f"worst of 5 random restarts of PGD-20 {still_right.float().mean():.1%}")
+transferred = pgd(standard, x_test, y_test, eps=0.2, alpha=pgd_step_size(0.2, 20), steps=20)  # crafted on the standard model
+print(f"5. at ε = 0.2: transfer from the standard model {accuracy(robust, transferred, y_test):.1%}, white-box PGD-20 {pgd_curve.accuracy[EPS_GRID.index(0.2)]:.1%}")
+
+# %% [markdown]
+# The robust MLP passes all five. PGD-100 finds nothing PGD-20 missed; five random restarts find about 3 points
+# more, a reminder that every accuracy under attack is an upper bound on the true robust accuracy, and that a
+# serious evaluation uses restarts (or a stronger attack suite) before it claims a number. The transferred
+# examples hurt, but far less than the white-box attack: the robust model's gradients differ from the standard
+# model's (section 5), so examples crafted on one carry over only in part.
+#
+# These checks are necessary, not sufficient: passing them does not prove robustness, only that the usual
+# symptoms of a broken evaluation are absent. Section 7's FGSM-trained model shows what they are for: if we had
+# evaluated it with FGSM alone, it would have looked as robust as the PGD-trained model.
+#
+# ## 9. Explore: one attack, two models
+#
+# Move the budget and switch the attack. The top row holds the clean digits; each row below, the attack *on that
+# model* and its answers (dashed frame: wrong). On the right, both models' accuracy over all test digits, with
+# markers at the current setting. Every attack was run when the explorer was built; the controls only replay them.
+
+# %%
+AdversarialTrainingExplorer({"standard": standard, "robust": robust}, x_test, y_test, curves=curves, eps=0.2, attack="pgd")
+
+# %% [markdown]
+# **Check yourself.** Find the smallest budget at which PGD-20 fools the robust model on every one of the ten digits.
+# Is it larger or smaller under FGSM?
+#
+# ## Summary
+#
+# * Adversarial training minimises the **robust loss** $\sum_i \max_{\|\delta\| \le \epsilon} L_\theta(x_i + \delta, y_i)$:
+#   a min-max game in which the defender must do well against the attacker's best reply.
+# * **Danskin's theorem**: the gradient of the inner maximum is the loss gradient at the maximiser. PGD gives an
+#   approximate maximiser, a lower bound on the inner maximum that tightens with more steps; training attacks each
+#   batch and steps on the attacked points.
+# * On the digit MLP, one second of PGD-3 training at $\epsilon = 0.2$ raised PGD-20 accuracy from 1.7% to 50.1% and
+#   cost 1.4 points of clean accuracy. The robustness fades beyond the trained budget and transfers poorly to
+#   the $L_2$ ball.
+# * The robust model's gradient lies on the strokes of the digit; the standard model's is spread over the image.
+# * **Costs**: a PGD-$k$ epoch takes up to $k + 1$ times as long; clean accuracy drops; robustness covers the trained
+#   threat model only.
+# * **FGSM training** is cheaper and nearly as good at $\epsilon = 0.2$, but at 0.3 it learns to beat FGSM and not
+#   PGD. Wong et al.'s abrupt catastrophic overfitting did not appear at this scale.
+# * **Sanity checks against gradient masking**: PGD at least as strong as FGSM, accuracy falling with $\epsilon$ to
+#   about zero, stable under more steps and restarts, transfer weaker than the white box.
+#
+# **Back:** [06 · adversarial examples and FGSM](06_fgsm.ipynb), [07 · black-box attacks](07_black_box_attacks.ipynb).
+# **Next:** [09 · which perturbations does a robust model resist?](09_robustness_quiz.ipynb), then practise
+# in [ps04 · robustness](../exercises/ps04_robustness.ipynb).
