@@ -13,8 +13,9 @@
 # `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
 # are advisory: more tests, hidden from you, run when your work is graded, on other inputs and on
 # trained classifiers. Questions marked *graded by hand* have no automatic check. `check_all()` at
-# the end sums everything up. Your answers must not call the course library's own evaluation
-# (`course_lib.adversarial.defenses`): an answer that does earns nothing for its question.
+# the end sums everything up. Your answers must not call the course library's own evaluations
+# (`worst_case_accuracy` and `robust_accuracy` in `course_lib.adversarial.defenses`): an answer that does
+# earns nothing for its question.
 
 # %%
 import math
@@ -41,7 +42,7 @@ rng = seed_everything(0)
 #
 # *Write your proof in the cell below. It is graded by hand, so `check` does not apply to it.*
 #
-# For $\delta \in \mathbb R^d$, write $B_p(r) = \{\delta : \|\delta\|_p \le r\}$. Prove that
+# For $\delta \in \mathbb R^d$ and a radius $r \ge 0$, write $B_p(r) = \{\delta : \|\delta\|_p \le r\}$. Prove that
 #
 # $$
 # \|\delta\|_\infty \;\le\; \|\delta\|_2 \;\le\; \sqrt d\,\|\delta\|_\infty \quad\text{for every } \delta,
@@ -50,7 +51,7 @@ rng = seed_everything(0)
 #
 # Your proof should (a) prove the left inequality and deduce the first inclusion, (b) prove the
 # right inequality and deduce the second inclusion, and (c) show that neither radius can be
-# improved: for any $s < r$, find a point of $B_2(r)$ outside $B_\infty(s)$, and for any
+# improved: for any $0 \le s < r$, find a point of $B_2(r)$ outside $B_\infty(s)$, and for any
 # $s > r/\sqrt d$, a point of $B_\infty(s)$ outside $B_2(r)$. A few lines each are enough.
 
 # %% [markdown] tags=["answer"]
@@ -137,8 +138,8 @@ check("q3")
 # misses inputs that one attack fools and another does not), and forgetting the clean input (an
 # attack may land on the right class from an input the model already gets wrong).
 #
-# *Checked on a batch where two attacks fool different inputs and one attack "repairs" an input the
-# model gets wrong, with a dropout model handed to you in training mode and in eval mode, and with no attacks at all;
+# *Checked on a batch where two attacks fool different inputs and the attacks land an input the model
+# gets wrong on its true class, with a dropout model handed to you in training mode and in eval mode, and with no attacks at all;
 # then on trained digit classifiers under FGSM and PGD; tolerance 1e-6.*
 
 # %%
@@ -165,9 +166,9 @@ def _scenes(*brightest):
 
 
 _labels_q4 = torch.tensor([0, 1, 2, 0, 1]).repeat(4)  # (20,)
-_clean_q4 = _scenes(0, 1, 2, 1, 1)  # the 4th input of each group of 5 is wrong even on clean data
-_attack_a = _scenes(0, 0, 2, 0, 1)  # fools the 2nd, and lands the 4th on its true class
-_attack_b = _scenes(0, 1, 0, 0, 1)  # fools the 3rd
+_clean_q4 = _scenes(0, 1, 2, 1, 1)  # input 3 of each group of 5 (counting from 0) is wrong even on clean data
+_attack_a = _scenes(0, 0, 2, 0, 1)  # fools input 1, and lands input 3 on its true class
+_attack_b = _scenes(0, 1, 0, 0, 1)  # fools input 2, and lands input 3 on its true class too
 public_tests(
     "q4",
     FunctionTest(
@@ -185,7 +186,7 @@ public_tests(
             ([0.8, 0.8, 0.8], "this is the smallest of the accuracies; an input is robust only if it survives every attack, so take the worst case per input, then average"),
             ([0.6, 0.6, 1.0], "an input the model gets wrong on clean data is not robust: the ball holds δ = 0, so the clean input is one more point to be right at"),
         ],
-        title="worst_case_accuracy when two attacks fool different inputs and one repairs a wrong input (model in training, then eval mode), and with no attack",
+        title="worst_case_accuracy when two attacks fool different inputs and land a wrong input on its true class (model in training, then eval mode), and with no attack",
     ),
 )
 

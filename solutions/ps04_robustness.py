@@ -13,8 +13,9 @@
 # `check("qN")` cell below it. It tells you which public checks pass and what to fix. The checks
 # are advisory: more tests, hidden from you, run when your work is graded, on other inputs and on
 # trained classifiers. Questions marked *graded by hand* have no automatic check. `check_all()` at
-# the end sums everything up. Your answers must not call the course library's own evaluation
-# (`course_lib.adversarial.defenses`): an answer that does earns nothing for its question.
+# the end sums everything up. Your answers must not call the course library's own evaluations
+# (`worst_case_accuracy` and `robust_accuracy` in `course_lib.adversarial.defenses`): an answer that does
+# earns nothing for its question.
 
 # %%
 import math
@@ -47,7 +48,7 @@ rng = seed_everything(0)
 #
 # *Write your proof in the cell below. It is graded by hand, so `check` does not apply to it.*
 #
-# For $\delta \in \mathbb R^d$, write $B_p(r) = \{\delta : \|\delta\|_p \le r\}$. Prove that
+# For $\delta \in \mathbb R^d$ and a radius $r \ge 0$, write $B_p(r) = \{\delta : \|\delta\|_p \le r\}$. Prove that
 #
 # $$
 # \|\delta\|_\infty \;\le\; \|\delta\|_2 \;\le\; \sqrt d\,\|\delta\|_\infty \quad\text{for every } \delta,
@@ -56,11 +57,11 @@ rng = seed_everything(0)
 #
 # Your proof should (a) prove the left inequality and deduce the first inclusion, (b) prove the
 # right inequality and deduce the second inclusion, and (c) show that neither radius can be
-# improved: for any $s < r$, find a point of $B_2(r)$ outside $B_\infty(s)$, and for any
+# improved: for any $0 \le s < r$, find a point of $B_2(r)$ outside $B_\infty(s)$, and for any
 # $s > r/\sqrt d$, a point of $B_\infty(s)$ outside $B_2(r)$. A few lines each are enough.
 
 # %% [markdown] tags=["solution"]
-# **(a)** Let $k$ be a coordinate with $|\delta_k| = \|\delta\|_\infty$. Every term of $\sum_i \delta_i^2$ is
+# **(a)** Let $k$ be a coordinate of largest absolute value, $|\delta_k| = \|\delta\|_\infty$. Every term of $\sum_i \delta_i^2$ is
 # at least 0, so $\|\delta\|_2^2 = \sum_i \delta_i^2 \ge \delta_k^2 = \|\delta\|_\infty^2$, and taking square roots
 # (both sides are $\ge 0$) gives $\|\delta\|_\infty \le \|\delta\|_2$. So if $\|\delta\|_2 \le r$ then
 # $\|\delta\|_\infty \le \|\delta\|_2 \le r$: $B_2(r) \subseteq B_\infty(r)$.
@@ -77,9 +78,9 @@ rng = seed_everything(0)
 # inside an $L_2$ ball is very much smaller.
 
 # %% [markdown] tags=["rubric"]
-# - (1 pt) (a): ‖δ‖₂² = Σδ_i² ≥ δ_k² = ‖δ‖∞² for the largest coordinate k, hence ‖δ‖∞ ≤ ‖δ‖₂, and the inclusion B₂(r) ⊆ B∞(r) deduced from it.
-# - (1 pt) (b): Σδ_i² ≤ d‖δ‖∞², hence ‖δ‖₂ ≤ √d‖δ‖∞, and the inclusion B∞(r/√d) ⊆ B₂(r) deduced from it.
-# - (1 pt) (c): both witnesses, each checked: r·e₁ (in B₂(r), L∞ norm r > s) and s·(1, …, 1) (in B∞(s), L2 norm s√d > r).
+# - (1 pt) (a): ‖δ‖₂² = Σδ_i² ≥ δ_k² = ‖δ‖∞² for a coordinate k of largest absolute value (or any equivalent argument), hence ‖δ‖∞ ≤ ‖δ‖₂; ½ pt for the inequality, ½ pt for deducing B₂(r) ⊆ B∞(r) from it.
+# - (1 pt) (b): Σδ_i² ≤ d‖δ‖∞² (or any equivalent argument), hence ‖δ‖₂ ≤ √d‖δ‖∞; ½ pt for the inequality, ½ pt for deducing B∞(r/√d) ⊆ B₂(r).
+# - (1 pt) (c): ½ pt per witness, each shown to be in one ball and outside the other: a spike of size r on one coordinate (such as r·e₁: L2 norm r, L∞ norm r > s), and s times a vector of signs (such as s·(1, …, 1): L∞ norm s, L2 norm s√d > r). No credit for claiming tightness from the inequalities alone.
 
 # %% [raw]
 # # END QUESTION
@@ -124,7 +125,7 @@ from course_lib.grading import FunctionTest, hidden_tests
 
 hidden_tests(
     "q2",
-    FunctionTest("largest_linf_radius", outputs=[0.125, 0.0015625, 2.0], inputs=[(0.5, 16), (0.05, 1024), (4.0, 4)], rtol=1e-9, title="largest_linf_radius for digits-sized and other inputs"),
+    FunctionTest("largest_linf_radius", outputs=[0.0625, 0.0015625, 2.0], inputs=[(0.5, 64), (0.05, 1024), (4.0, 4)], rtol=1e-9, title="largest_linf_radius for 8x8 digits (d = 64) and other inputs"),
 )
 
 # %%
@@ -170,9 +171,9 @@ public_tests("q3", SelectionTest("answer_q3", options=(1, 2, 3, 4, 5), title="an
 from course_lib.grading import SelectionTest, hidden_tests
 
 _hints_q3 = {
-    1: "two balls of the same norm: is every δ of the smaller radius inside the trained ball?",
-    2: "how large can ‖δ‖₂ get in this set when all 768 numbers move at once? q1's bound ‖δ‖₂ ≤ √d ‖δ‖∞ and q2 give it; compare with 1.0.",
-    3: "how large can ‖δ‖₂ get in this set when all 768 numbers move at once? q1's bound ‖δ‖₂ ≤ √d ‖δ‖∞ and q2 give it; compare with 1.0.",
+    1: "two balls of the same norm: which one contains the other?",
+    2: "how large can ‖δ‖₂ get in this set when all 768 numbers move at once? q1's bound ‖δ‖₂ ≤ √d ‖δ‖∞ is reached by s·(1, …, 1), as in q1 (c); compare it with 1.0 (or compare s with q2's radius for r = 1).",
+    3: "how large can ‖δ‖₂ get in this set when all 768 numbers move at once? q1's bound ‖δ‖₂ ≤ √d ‖δ‖∞ is reached by s·(1, …, 1), as in q1 (c); compare it with 1.0 (or compare s with q2's radius for r = 1).",
     4: "compare ‖δ‖₂ with ‖δ‖₁: square the sum Σ|δ_i| and look at the terms it holds besides the δ_i².",
     5: "one pixel holds three numbers; how large can ‖δ‖₂ get when each of them moves by up to 1?",
 }
@@ -207,15 +208,15 @@ check("q3")
 # misses inputs that one attack fools and another does not), and forgetting the clean input (an
 # attack may land on the right class from an input the model already gets wrong).
 #
-# *Checked on a batch where two attacks fool different inputs and one attack "repairs" an input the
-# model gets wrong, with a dropout model handed to you in training mode and in eval mode, and with no attacks at all;
+# *Checked on a batch where two attacks fool different inputs and the attacks land an input the model
+# gets wrong on its true class, with a dropout model handed to you in training mode and in eval mode, and with no attacks at all;
 # then on trained digit classifiers under FGSM and PGD; tolerance 1e-6.*
 
 # %%
 def worst_case_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, x_advs: list) -> float:
     """x: (B, C, H, W), y: (B,) int64, x_advs: list of (B, C, H, W). Returns the fraction robust, a float."""
     # BEGIN SOLUTION
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]  # each submodule's own flag
     model.eval()
     try:
         with torch.no_grad():
@@ -223,7 +224,8 @@ def worst_case_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor
             for x_adv in x_advs:
                 robust = robust & (model(x_adv).argmax(dim=1) == y)  # and right at this attack's point
     finally:
-        model.train(was_training)
+        for module, training in modes:
+            module.train(training)
     return robust.float().mean().item()
     # END SOLUTION
 
@@ -245,9 +247,9 @@ def _scenes(*brightest):
 
 
 _labels_q4 = torch.tensor([0, 1, 2, 0, 1]).repeat(4)  # (20,)
-_clean_q4 = _scenes(0, 1, 2, 1, 1)  # the 4th input of each group of 5 is wrong even on clean data
-_attack_a = _scenes(0, 0, 2, 0, 1)  # fools the 2nd, and lands the 4th on its true class
-_attack_b = _scenes(0, 1, 0, 0, 1)  # fools the 3rd
+_clean_q4 = _scenes(0, 1, 2, 1, 1)  # input 3 of each group of 5 (counting from 0) is wrong even on clean data
+_attack_a = _scenes(0, 0, 2, 0, 1)  # fools input 1, and lands input 3 on its true class
+_attack_b = _scenes(0, 1, 0, 0, 1)  # fools input 2, and lands input 3 on its true class too
 public_tests(
     "q4",
     FunctionTest(
@@ -265,7 +267,7 @@ public_tests(
             ([0.8, 0.8, 0.8], "this is the smallest of the accuracies; an input is robust only if it survives every attack, so take the worst case per input, then average"),
             ([0.6, 0.6, 1.0], "an input the model gets wrong on clean data is not robust: the ball holds δ = 0, so the clean input is one more point to be right at"),
         ],
-        title="worst_case_accuracy when two attacks fool different inputs and one repairs a wrong input (model in training, then eval mode), and with no attack",
+        title="worst_case_accuracy when two attacks fool different inputs and land a wrong input on its true class (model in training, then eval mode), and with no attack",
     ),
 )
 
@@ -283,12 +285,18 @@ _x_q4, _y_q4 = _x_q4[:120], _y_q4[:120]
 
 
 def _attacked(kind, eps):
+    """FGSM and two short PGD runs from random starts: on trained models they fool overlapping but different inputs."""
     model = trained_classifier(kind)
-    return (model, _x_q4, _y_q4, [fgsm(model, _x_q4, _y_q4, eps), pgd(model, _x_q4, _y_q4, eps, alpha=2.5 * eps / 10, steps=10)])
+    short_pgd = [pgd(model, _x_q4, _y_q4, eps, alpha=eps / 2, steps=2, random_start=True, generator=torch.Generator().manual_seed(seed)) for seed in (1, 2)]
+    case = (model, _x_q4, _y_q4, [fgsm(model, _x_q4, _y_q4, eps), *short_pgd])
+    with torch.no_grad():  # the test must tell the shortcut "smallest of the accuracies" from the right answer
+        smallest = min((model(candidate).argmax(1) == _y_q4).float().mean().item() for candidate in (_x_q4, *case[3]))
+    assert smallest != _library_worst_case(*case), f"the {kind} case does not expose the smallest-accuracy shortcut"
+    return case
 
 
 def _four_channel_case():
-    """Three attacks that each fool other inputs, and one that repairs an input the model gets wrong: 1x1 images, 4 channels."""
+    """Three attacks that each fool other inputs, and all land an input the model gets wrong on its true class: 1x1 images, 4 channels."""
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.3), torch.nn.Linear(4, 4))
     model[2].load_state_dict({"weight": 2.0 * torch.eye(4), "bias": torch.zeros(4)})
 
@@ -299,16 +307,16 @@ def _four_channel_case():
         return x.repeat(5, 1, 1, 1)  # (6 * 5, 4, 1, 1)
 
     labels = torch.tensor([0, 1, 2, 3, 0, 1]).repeat(5)
-    clean = scenes(0, 1, 2, 3, 2, 1)  # input 4 of each group is wrong on clean data
+    clean = scenes(0, 1, 2, 3, 2, 1)  # input 4 of each group (counting from 0) is wrong on clean data
     attacks = [scenes(1, 1, 2, 3, 0, 1), scenes(0, 1, 3, 3, 0, 1), scenes(0, 1, 2, 0, 0, 1)]
     return (model.eval(), clean, labels, attacks)  # in eval mode: it must be left in eval mode  # per input: 2 of 6 survive all; the attacks' accuracies are 5/6 each
 
 
-_dropout_case = _attacked("dropout_mlp", 0.05)
+_dropout_case = _attacked("dropout_mlp", 0.1)
 hidden_tests(
     "q4",
     FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[_four_channel_case()], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy when three attacks each fool other inputs"),
-    FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[_attacked("mlp", 0.05), _attacked("cnn", 0.1)], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy of trained MLP and CNN digit classifiers under FGSM and PGD"),
+    FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[_attacked("mlp", 0.1), _attacked("cnn", 0.1)], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy of trained MLP and CNN digit classifiers under FGSM and PGD"),
     FunctionTest("worst_case_accuracy", reference=_library_worst_case, inputs=[(_dropout_case[0].train(), *_dropout_case[1:])], rtol=1e-6, check_unchanged=True, title="worst_case_accuracy of a dropout classifier handed over in training mode"),
 )
 
