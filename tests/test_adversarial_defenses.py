@@ -62,14 +62,14 @@ def accuracy_at(curve, eps):
 
 
 def test_pgd_training_clearly_beats_standard_training_at_the_training_eps(curves):
-    # Measured at eps 0.1 under PGD-20: standard 15.0%, robust 71.4%. The bar: 30 points or more, and at least 60%.
+    # Measured at eps 0.1 under PGD-20: standard 14.2%, robust 62.4%. The bar: 30 points or more, and at least 60%.
     standard, robust = accuracy_at(curves["standard", "pgd"], TRAINING_EPS), accuracy_at(curves["robust", "pgd"], TRAINING_EPS)
     assert robust >= standard + 0.3
     assert robust >= 0.6
 
 
 def test_robustness_costs_clean_accuracy(curves):
-    # Measured: clean 98.2% standard, 95.2% robust. The robust model must be no better on clean scenes, and not degenerate.
+    # Measured: clean 98.6% standard, 93.4% robust. The robust model must be no better on clean scenes, and not degenerate.
     standard, robust = accuracy_at(curves["standard", "pgd"], 0.0), accuracy_at(curves["robust", "pgd"], 0.0)
     assert robust <= standard
     assert robust >= 0.9
@@ -87,7 +87,7 @@ def test_accuracy_under_pgd_never_rises_with_eps_and_falls_near_zero(name, curve
 @pytest.mark.parametrize("name", ["standard", "robust"])
 def test_pgd_is_at_least_as_strong_as_fgsm_at_every_eps(name, curves):
     # The second check: 20 projected steps must find at least what one step finds. Measured at eps 0.2:
-    # standard FGSM 12.8% against PGD 0.0%; robust FGSM 51.8% against PGD 8.6%.
+    # standard FGSM 17.8% against PGD 0.6%; robust FGSM 47.4% against PGD 9.4%.
     pgd_curve, fgsm_curve = curves[name, "pgd"], curves[name, "fgsm"]
     assert all(p <= f for p, f in zip(pgd_curve.accuracy, fgsm_curve.accuracy))
     assert pgd_curve.accuracy[-2] < fgsm_curve.accuracy[-2]  # at eps 0.2 strictly: the iterations matter
@@ -95,7 +95,7 @@ def test_pgd_is_at_least_as_strong_as_fgsm_at_every_eps(name, curves):
 
 def test_the_l2_ball_inside_the_linf_ball_of_the_same_radius_is_no_harder(models, stop_signs, curves):
     # ‖δ‖∞ ≤ ‖δ‖₂, so the L2 ball of radius eps lies inside the L∞ ball of radius eps: Problem 4's reasoning.
-    # Measured at eps 0.1 on the robust model, PGD-20: L2 94.4%, L∞ 71.4%.
+    # Measured at eps 0.1 on the robust model, PGD-20: L2 91.4%, L∞ 62.4%.
     l2 = robust_accuracy(models["robust"], *stop_signs, TRAINING_EPS, norm=2)
     assert l2 >= accuracy_at(curves["robust", "pgd"], TRAINING_EPS)
 
