@@ -12,7 +12,12 @@
   estimates with their query counts, and transfer attacks from a surrogate (black box);
 - ``defenses``: adversarial training on the robust loss (PGD or FGSM as the inner maximisation)
   with its per-epoch history, the robust loss, robust accuracy and its curve over eps, a CNN for
-  the stop signs, and ``robust_classifier`` (trained once per process, handed out as copies).
+  the stop signs, ``robust_classifier`` (trained once per process, handed out as copies), and
+  ``worst_case_accuracy``, the per-input worst case over several attacks;
+- ``robustness``: the perturbation sets of the robustness quiz, which of them set inclusion
+  guarantees (with a witness for the others), and the day/night experiment that measures them;
+- ``plots``, ``black_box_plots`` and ``defense_plots``: the figures of the attacks, black-box and
+  adversarial-training chapters.
 
 Importing this package loads nothing heavy: the digits are read and models trained only when asked for.
 """

@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from course_lib.adversarial._checks import check_count, check_labelled_batch, check_model, check_positive
+from course_lib.adversarial import defense_plots
 from course_lib.adversarial.defenses import PGD_EVALUATION_STEPS, robust_accuracy
 from course_lib.adversarial.threat_models import lp_norm, norm_order
 from course_lib.plotting import COLORS
@@ -384,11 +385,9 @@ SET_STYLES = {  # every set its own line style (and its number written on it), n
     4: {"color": COLORS["critic"], "linestyle": (0, (6, 2, 1, 2, 1, 2)), "linewidth": 1.8},
     5: {"color": COLORS["generated"], "linestyle": (0, (1, 1.5)), "linewidth": 1.6},
 }
-MODEL_STYLES = (  # as notebook 08's figures: the standard model grey circles (open), the robust one green squares (filled)
-    {"color": COLORS["neutral"], "marker": "o", "markerfacecolor": "white", "linestyle": ":"},
-    {"color": COLORS["critic"], "marker": "s", "markerfacecolor": COLORS["critic"], "linestyle": "--"},
-    {"color": COLORS["generated"], "marker": "^", "markerfacecolor": COLORS["generated"], "linestyle": "-."},
-    {"color": COLORS["discriminator"], "marker": "D", "markerfacecolor": "white", "linestyle": "-"},
+MODEL_STYLES = tuple(  # notebook 08's colour and marker per model (standard grey circles, robust green squares), plus a fill and a line style
+    {**style, "markerfacecolor": "white" if open_marker else style["color"], "linestyle": linestyle}
+    for style, open_marker, linestyle in zip(defense_plots.MODEL_STYLES, (True, False, False, True), (":", "--", "-.", "-"))
 )
 NIGHT_CENTRE, NIGHT_RADII = (0.88, -0.88), (0.28, 0.17)  # the night scenes in the 2D sketch: a patch away from every day scene's ball (schematic)
 GEOMETRY_LIMIT = 1.25  # the 2D figures show [-1.25, 1.25]²: room for the quiz's largest balls, of radius 1
