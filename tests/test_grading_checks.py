@@ -239,6 +239,10 @@ def test_selection_feedback_must_name_real_options():
         SelectionTest("s", options=(1, 2), correct={1}, feedback={7: "?"})
 
 
+def test_a_one_item_list_is_not_described_as_items():
+    assert to_plain([1.0]).describe() == "a list of 1 item" and to_plain([1.0, 2.0]).describe() == "a list of 2 items"
+
+
 def test_to_plain_never_calls_an_unknown_object():
     class Explosive:
         def __getattribute__(self, name):

@@ -95,6 +95,13 @@ def test_skip_if_unfinished_skips_a_value_left_as_ellipsis(capsys):
     assert capsys.readouterr().out == "skipped: this cell needs q2, which is not answered yet (still `...`)\n"
 
 
+def test_skip_if_unfinished_skips_a_function_whose_cell_was_deleted(capsys):
+    with skip_if_unfinished("q4"):
+        print(worst_case_accuracy_never_defined())  # noqa: F821
+    out = capsys.readouterr().out
+    assert out.startswith("skipped: this cell needs q4, but name 'worst_case_accuracy_never_defined' is not defined; run the cell that defines it")
+
+
 def test_skip_if_unfinished_lets_real_errors_through():
     import pytest
 

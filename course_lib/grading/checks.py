@@ -87,7 +87,7 @@ class Plain:
         if self.kind in ("tensor", "ndarray"):
             return f"a {self.type_name} of shape {self.shape} and dtype {self.dtype}"
         if self.kind in ("sequence", "set", "mapping"):
-            return f"a {self.type_name} of {len(self.items)} items"
+            return f"a {self.type_name} of {len(self.items)} item{'' if len(self.items) == 1 else 's'}"
         if self.kind == "none":
             return "None"
         article = "an" if self.type_name[:1].lower() in "aeiou" else "a"

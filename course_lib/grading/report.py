@@ -101,6 +101,8 @@ def skip_if_unfinished(*questions: str) -> Iterator[None]:
         if "ellipsis" not in str(error):
             raise
         print(f"skipped: this cell needs {_needs(questions)} not answered yet (still `...`)")
+    except NameError as error:  # the answer's cell was deleted, or not run yet in this kernel
+        print(f"skipped: this cell needs {' and '.join(questions)}, but {error}; run the cell that defines it (or restore it)")
 
 
 def _needs(questions: tuple[str, ...]) -> str:
