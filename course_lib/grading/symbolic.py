@@ -33,6 +33,7 @@ import math
 import os
 import queue
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -101,6 +102,10 @@ def parse_expression(text: object, symbols: dict[str, str]) -> sympy.Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        implicit = re.search(r"(\d+(?:\.\d+)?)\s*([A-Za-z_(]\w*)", text)  # 2p, 2 p, 2(p + 1): a product without *
+        if implicit and isinstance(error, SyntaxError):
+            number, factor = implicit.groups()
+            raise SymbolicError(f"`{implicit.group(0)}` needs a `*` to multiply: write {number}*{factor}") from None
         reason = getattr(error, "msg", error)
         raise SymbolicError(f"this is not a valid expression ({reason}); check the brackets and operators") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
@@ -170,6 +175,10 @@ class _Builder(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> sympy.Expr:
         name = node.func.id if isinstance(node.func, ast.Name) else None
+        if isinstance(node.func, ast.Constant):  # 2(p + 1): a number used as a function
+            raise SymbolicError(f"`{node.func.value!r}(...)` needs a `*` to multiply: write {node.func.value!r}*(...)")
+        if name in self.symbols:  # p(1 - p): a symbol used as a function
+            raise SymbolicError(f"`{name}(...)` reads as calling {name}; to multiply, write {name}*(...)")
         if name not in FUNCTIONS:
             shown = f"`{name}`" if name else "this call"
             raise SymbolicError(f"{shown} is not allowed; the functions you can use are {', '.join(FUNCTIONS)}")
