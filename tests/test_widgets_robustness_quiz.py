@@ -1,11 +1,12 @@
 """Notebook 09's quiz: it judges with the library's answer key, explains every choice, and redraws purely."""
 
+import html
 import itertools
 
 import pytest
 
 from course_lib.adversarial import robustness
-from course_lib.adversarial.robustness import GUARANTEED_CHOICES, PERTURBATION_SETS, quiz_feedback
+from course_lib.adversarial.robustness import GUARANTEED_CHOICES, PERTURBATION_SETS, SET_STYLES, quiz_feedback
 from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
 from course_lib.widgets.robustness_quiz import RobustnessQuizExplorer, control_name
 
@@ -41,8 +42,7 @@ def test_each_wrong_selection_gets_the_explanation_of_each_misjudged_choice(quiz
     misjudged = selected ^ GUARANTEED_CHOICES
     for s in PERTURBATION_SETS:
         if s.number in misjudged:
-            escaped = s.explanation.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            assert escaped in quiz.feedback.value
+            assert html.escape(s.explanation) in quiz.feedback.value  # as the widget escapes it (quotes too)
 
 
 def test_the_answer_key_is_the_library_one(quiz, monkeypatch):
@@ -63,6 +63,19 @@ def test_ticking_a_box_shows_exactly_its_set(quiz):
     quiz.update(**{control_name(n): False for n in range(1, 6)})
     assert not any(line.get_visible() for line in quiz.outlines.values())
     assert quiz.headline.get_text().startswith("Nothing ticked yet")
+
+
+def test_each_set_has_its_own_dash_pattern_and_the_legend_shows_a_whole_period(quiz):
+    legend = quiz.fig.axes[0].get_legend()
+    signatures = set()
+    for s in PERTURBATION_SETS:
+        style = SET_STYLES[s.number]
+        assert isinstance(style["linestyle"], tuple)  # an explicit pattern: no named style that another set could alias
+        _, dashes = style["linestyle"]
+        width = style["linewidth"]  # matplotlib scales dashes by the line width
+        signatures.add((len(dashes), tuple(round(on * width) for on in dashes[0::2]), round(sum(dashes) * width)))
+        assert legend.handlelength * legend.prop.get_size() >= sum(dashes) * width  # one period fits in the legend's sample
+    assert len(signatures) == len(PERTURBATION_SETS)  # segments, their lengths and the period: no two sets alike, in greyscale too
 
 
 def test_update_is_pure_and_blitting_matches_a_full_redraw(quiz, assert_matches_full_redraw):

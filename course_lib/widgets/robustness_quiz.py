@@ -19,6 +19,7 @@ import ipywidgets
 from course_lib.adversarial.robustness import (
     PERTURBATION_SETS,
     QUIZ_TRAINED_EPS,
+    SET_LEGEND_HANDLE_LENGTH,
     SET_STYLES,
     QuizFeedback,
     draw_trained_ball,
@@ -71,7 +72,7 @@ class RobustnessQuizExplorer(Explorer):
             x, y = set_label_position(s)
             box = {"boxstyle": "circle,pad=0.15", "facecolor": "white", "edgecolor": SET_STYLES[s.number]["color"], "linewidth": 1}
             self.labels[s.number] = ax.text(x, y, str(s.number), ha="center", va="center", fontsize=8, bbox=box)
-        ax.legend(loc="center left", bbox_to_anchor=(1.03, 0.5), fontsize=8, title="thick square: the trained ball", title_fontsize=8)
+        ax.legend(loc="center left", bbox_to_anchor=(1.03, 0.5), fontsize=8, handlelength=SET_LEGEND_HANDLE_LENGTH, title="thick square: the trained ball", title_fontsize=8)
         # The headline belongs to an axes (placed in figure coordinates), so that a full redraw (savefig) draws it too.
         self.headline = ax.text(0.5, 0.97, " ", transform=self.fig.transFigure, ha="center", va="top", fontsize=9, clip_on=False)
         self.animated = [*self.outlines.values(), *self.labels.values(), self.headline]
