@@ -84,6 +84,21 @@ def test_warm_up_epochs_are_shaded_only_when_the_radius_ramped(histories):
     assert any("warm-up" in t.get_text() for t in fig.axes[0].texts) and not fig.axes[1].texts
 
 
+@pytest.mark.parametrize("panels", ["one", "two"])
+@pytest.mark.parametrize("title", ["a one-line finding", "a finding long enough\nto take two lines"])
+def test_the_title_clears_the_panels_their_titles_and_the_warm_up_label(histories, panels, title):
+    fig = plot_training_history(histories["PGD"] if panels == "one" else histories, title)
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    below = [ax.get_window_extent(renderer).y1 for ax in fig.axes]
+    below += [text.get_window_extent(renderer).y1 for ax in fig.axes for text in (ax.title, *ax.texts) if text.get_text()]
+    assert fig._suptitle.get_window_extent(renderer).y0 > max(below)
+
+
+def test_the_pgd_line_is_labelled_as_an_upper_bound_on_robust_accuracy():
+    assert HISTORY_STYLES["robust_accuracy"]["label"] == "under PGD-10 (bounds robust accuracy from above)"
+
+
 def test_panels_share_the_accuracy_axis(histories):
     fig = plot_training_history(histories, "t")
     assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim() == (-0.02, 1.02)

@@ -3,8 +3,8 @@ r"""Figures for adversarial training: the training history, accuracy curves of s
 Each role has a colour *and* a shape, so the figures read in greyscale and for colour-blind readers:
 
 - a training history (``plot_training_history``): clean accuracy blue circles on a solid line,
-  accuracy on the training attack's points orange triangles on a dashed line, robust accuracy under
-  PGD-10 purple squares on a dash-dot line (``HISTORY_STYLES``);
+  accuracy on the training attack's points orange triangles on a dashed line, accuracy under PGD-10
+  (an upper bound on the robust accuracy) purple squares on a dash-dot line (``HISTORY_STYLES``);
 - accuracy curves (``plot_robustness_curves``): the *model* sets the colour and the marker (the
   first, usually the standard model, grey circles; the second green squares; ``MODEL_STYLES``),
   the *attack* the line and the fill (FGSM dashed with open markers, PGD solid with filled ones;
@@ -39,7 +39,7 @@ Tensor = torch.Tensor
 HISTORY_STYLES = {
     "accuracy": {"color": COLORS["real"], "linestyle": "-", "marker": "o", "label": "clean training accuracy"},
     "adversarial_accuracy": {"color": COLORS["generated"], "linestyle": "--", "marker": "^", "label": "on the training attack's points"},
-    "robust_accuracy": {"color": COLORS["discriminator"], "linestyle": "-.", "marker": "s", "label": f"under PGD-{ROBUST_TRACKING_STEPS} (robust accuracy)"},
+    "robust_accuracy": {"color": COLORS["discriminator"], "linestyle": "-.", "marker": "s", "label": f"under PGD-{ROBUST_TRACKING_STEPS} (bounds robust accuracy from above)"},
 }
 # One look per model, in the order given: colour and marker shape both differ.
 MODEL_STYLES = (
@@ -99,7 +99,7 @@ def plot_training_history(
     Args:
         histories: one ``AdversarialTrainingHistory`` (from ``adversarial_training`` with ``eval_size`` > 0),
             or panel title -> history for several panels.
-        title: the figure's title: state the finding.
+        title: the figure's title: state the finding (a "\\n" breaks a long one; the panels move down to make room).
         warmup_epochs: the number of warm-up epochs to shade (None: read from ``eps_schedule``, the
             epochs trained below the full radius).
 
@@ -124,7 +124,8 @@ def plot_training_history(
     axes[0, 0].set_ylabel("accuracy")
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncols=3, fontsize=8)
     fig.suptitle(title)
-    fig.subplots_adjust(left=0.1 if len(panels) > 1 else 0.13, right=0.97, bottom=0.27, top=0.78 if any(panels) else 0.84, wspace=0.08)
+    top = (0.78 if any(panels) else 0.84) - 0.055 * title.count("\n")  # room for each further line of the title
+    fig.subplots_adjust(left=0.1 if len(panels) > 1 else 0.13, right=0.97, bottom=0.27, top=top, wspace=0.08)
     return fig
 
 

@@ -9,8 +9,8 @@ Standard training minimises the mean loss over the data. Adversarial training mi
 The inner maximum has no closed form. Each batch, the library's ``pgd`` finds a strong
 :math:`\delta` (a lower bound on the maximum), and one Adam step descends the loss at
 :math:`x + \delta`: by Danskin's theorem the gradient of a maximum is the gradient at its maximiser,
-so a good attack gives a good descent direction. A PGD step costs a forward and a backward pass,
-so a K-step attack makes an epoch about K + 1 times as long.
+so a good attack gives a good descent direction. A PGD step costs a forward and a backward pass (the backward to
+the input only), so a K-step attack makes an epoch roughly K + 1 times as long.
 
 - ``adversarial_training`` trains a model in place and returns an ``AdversarialTrainingHistory``
   (loss, clean and robust training accuracy, and wall time, per epoch). ``attack="fgsm"`` uses a
@@ -57,7 +57,7 @@ ROBUST_TRACKING_STEPS = 10  # the PGD that tracks robust training accuracy after
 
 
 def pgd_step_size(eps: float, steps: int) -> float:
-    """PGD's customary step, alpha = 2.5 eps / steps: the iterate travels 2.5 eps in all, enough to cross the ball (Madry et al. 2018).
+    """PGD's customary step, alpha = 2.5 eps / steps: the iterate travels 2.5 eps in all, enough to cross the ball (the default of MadryLab's ``robustness`` library).
 
     Example:
         >>> pgd_step_size(0.1, 10)
