@@ -26,6 +26,7 @@ from course_lib.adversarial.defenses import (
     robust_classifier,
     robust_loss,
     stop_sign_classifier,
+    worst_case_accuracy,
 )
 from course_lib.adversarial.models import TrainingHistory, accuracy, build_classifier, train_classifier, trained_classifier
 
@@ -62,32 +63,36 @@ def accuracy_at(curve, eps):
 
 
 def test_pgd_training_clearly_beats_standard_training_at_the_training_eps(curves):
-    # Measured at eps 0.1 under PGD-20: standard 14.2%, robust 62.4%. The bar: 30 points or more, and at least 60%.
+    # Measured at eps 0.1 under PGD-20: standard 15.0%, robust 62.6%. The bar: 30 points or more, and at least 60%.
     standard, robust = accuracy_at(curves["standard", "pgd"], TRAINING_EPS), accuracy_at(curves["robust", "pgd"], TRAINING_EPS)
     assert robust >= standard + 0.3
     assert robust >= 0.6
 
 
 def test_robustness_costs_clean_accuracy(curves):
-    # Measured: clean 98.6% standard, 93.4% robust. The robust model must be no better on clean scenes, and not degenerate.
+    # Measured: clean 98.2% standard, 92.0% robust. The robust model must be no better on clean scenes, and not degenerate.
     standard, robust = accuracy_at(curves["standard", "pgd"], 0.0), accuracy_at(curves["robust", "pgd"], 0.0)
     assert robust <= standard
     assert robust >= 0.9
 
 
 @pytest.mark.parametrize("name", ["standard", "robust"])
-def test_accuracy_under_pgd_never_rises_with_eps_and_falls_near_zero(name, curves):
+def test_accuracy_under_pgd_never_rises_with_eps_and_falls_near_zero(name, models, stop_signs, curves):
     # The first gradient-masking check. A masked model keeps its accuracy at large eps; an honest one loses it all
-    # by eps 0.3 (a third of the pixel range). Measured at 0.3: standard 0.0%, robust 0.4%.
+    # by eps 0.3 (a third of the pixel range) to a strong enough attack. PGD-20 from x leaves the robust model 9.8%
+    # (standard 0.0%), and PGD-100 from x still 11.2%; three random restarts of PGD-40 bring it to 1.0%: starting at x
+    # alone gets stuck, which is why evaluations add restarts.
     curve = curves[name, "pgd"]
     assert curve.is_non_increasing()
-    assert curve.accuracy[-1] < 0.05
+    model, (x, y) = models[name], stop_signs
+    restarts = [pgd(model, x, y, 0.3, alpha=0.3 / 8, steps=40, random_start=True, generator=torch.Generator().manual_seed(seed)) for seed in range(3)]
+    assert worst_case_accuracy(model, x, y, restarts) < 0.05
 
 
 @pytest.mark.parametrize("name", ["standard", "robust"])
 def test_pgd_is_at_least_as_strong_as_fgsm_at_every_eps(name, curves):
     # The second check: 20 projected steps must find at least what one step finds. Measured at eps 0.2:
-    # standard FGSM 17.8% against PGD 0.6%; robust FGSM 47.4% against PGD 9.4%.
+    # standard FGSM 18.0% against PGD 0.4%; robust FGSM 45.2% against PGD 18.6%.
     pgd_curve, fgsm_curve = curves[name, "pgd"], curves[name, "fgsm"]
     assert all(p <= f for p, f in zip(pgd_curve.accuracy, fgsm_curve.accuracy))
     assert pgd_curve.accuracy[-2] < fgsm_curve.accuracy[-2]  # at eps 0.2 strictly: the iterations matter
@@ -95,7 +100,7 @@ def test_pgd_is_at_least_as_strong_as_fgsm_at_every_eps(name, curves):
 
 def test_the_l2_ball_inside_the_linf_ball_of_the_same_radius_is_no_harder(models, stop_signs, curves):
     # ‖δ‖∞ ≤ ‖δ‖₂, so the L2 ball of radius eps lies inside the L∞ ball of radius eps: Problem 4's reasoning.
-    # Measured at eps 0.1 on the robust model, PGD-20: L2 91.4%, L∞ 62.4%.
+    # Measured at eps 0.1 on the robust model, PGD-20: L2 89.4%, L∞ 62.6%.
     l2 = robust_accuracy(models["robust"], *stop_signs, TRAINING_EPS, norm=2)
     assert l2 >= accuracy_at(curves["robust", "pgd"], TRAINING_EPS)
 
@@ -150,6 +155,16 @@ def test_adversarial_training_is_deterministic_for_a_seed_and_leaves_the_global_
     assert _same_history(history_a, history_b)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert not torch.equal(a[1].weight, c[1].weight) and not _same_history(history_a, history_c)
+
+
+def test_not_tracking_accuracy_trains_the_same_weights():
+    x, y = load_digits("train")
+    tracked, untracked = build_classifier("mlp"), build_classifier("mlp")
+    history = adversarial_training(tracked, x[:256], y[:256], eps=0.1, num_epochs=2, eval_size=0, progress=False)
+    quiet = adversarial_training(untracked, x[:256], y[:256], eps=0.1, num_epochs=2, eval_size=0, track_accuracy=False, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(tracked.state_dict().values(), untracked.state_dict().values()))
+    assert len(history.accuracy) == 2 and quiet.accuracy == [] and quiet.loss == history.loss
+    assert "clean" not in repr(quiet) and "clean" in repr(history)
 
 
 def test_the_cached_robust_model_is_handed_out_as_independent_copies_in_eval_mode():
@@ -242,6 +257,7 @@ def small_batch():
         ({"norm": 1}, ValueError, r"`norm` must be 'inf'"),
         ({"warmup_epochs": -1}, ValueError, r"`warmup_epochs` must be an int >= 0"),
         ({"eval_size": True}, ValueError, r"`eval_size` must be an int >= 0"),
+        ({"track_accuracy": 1}, ValueError, r"`track_accuracy` must be True or False"),
         ({"random_start": "yes"}, ValueError, r"`random_start` must be True or False"),
         ({"generator": 0}, TypeError, r"`generator` must be a torch.Generator"),
     ],

@@ -219,3 +219,14 @@ def test_make_stop_signs_rejects_each_bad_argument_by_name(kwargs, error, messag
 def test_load_stop_signs_names_its_splits():
     with pytest.raises(ValueError, match=r"`split` must be 'train' or 'test' \(got 'validation'\)"):
         load_stop_signs("validation")
+
+
+def test_load_stop_signs_draws_each_split_once_and_hands_out_copies():
+    first_x, first_y = load_stop_signs("test", night=True)
+    first_x[0] = 0.0  # a caller's change in place
+    first_y[0] = 1 - first_y[0]
+    second_x, second_y = load_stop_signs("test", night=True)
+    fresh_x, fresh_y = make_stop_signs(1000, night=True, seed=1)
+    assert torch.equal(second_x, fresh_x) and torch.equal(second_y, fresh_y)
+    with pytest.raises(ValueError, match="`night` must be True or False"):
+        load_stop_signs("test", night="yes")
