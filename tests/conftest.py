@@ -78,3 +78,20 @@ def assert_matches_full_redraw():
         assert (np.abs(blitted - full).max(axis=-1) > 8).mean() < 0.002  # same picture, up to anti-aliasing
 
     return check
+
+
+@pytest.fixture(scope="session")
+def counting_model():
+    """A wrapper class for a model that counts its forward passes: `counting_model(model).calls`."""
+    from torch import nn
+
+    class CountingModel(nn.Module):
+        def __init__(self, model: nn.Module):
+            super().__init__()
+            self.model, self.calls = model, 0
+
+        def forward(self, x):
+            self.calls += 1
+            return self.model(x)
+
+    return CountingModel

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from course_lib.adversarial.attacks import fgsm, pgd
 from course_lib.adversarial.data import load_digits
@@ -13,21 +12,9 @@ from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
 from course_lib.widgets.adversarial_training import EPS_GRID, PITCH, AdversarialTrainingExplorer, first_digits_read_right
 
 
-class CountingModel(nn.Module):
-    """Wraps a model and counts its forward passes."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model, self.calls = model, 0
-
-    def forward(self, x):
-        self.calls += 1
-        return self.model(x)
-
-
 @pytest.fixture(scope="module")
-def models(one_thread) -> dict[str, CountingModel]:
-    return {"standard": CountingModel(robust_classifier("mlp", eps=0)), "robust": CountingModel(robust_classifier("mlp"))}
+def models(one_thread, counting_model) -> dict:
+    return {"standard": counting_model(robust_classifier("mlp", eps=0)), "robust": counting_model(robust_classifier("mlp"))}
 
 
 @pytest.fixture(scope="module")

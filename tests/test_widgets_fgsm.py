@@ -15,21 +15,9 @@ from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
 from course_lib.widgets.fgsm import L2_PER_LINF, FgsmExplorer, demo_digits
 
 
-class CountingModel(nn.Module):
-    """Wraps a model and counts its forward passes."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model, self.calls = model, 0
-
-    def forward(self, x):
-        self.calls += 1
-        return self.model(x)
-
-
 @pytest.fixture(scope="module")
-def model(one_thread) -> CountingModel:
-    return CountingModel(trained_classifier("mlp"))
+def model(one_thread, counting_model):
+    return counting_model(trained_classifier("mlp"))
 
 
 @pytest.fixture(scope="module")
