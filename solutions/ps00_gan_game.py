@@ -66,13 +66,25 @@ def value_function(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torc
 
 
 # %% tags=["public-tests"]
+import torch.nn.functional as F
+
+_inputs_q1 = [
+    (torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.3, -1.0])),  # B = 3 real, B' = 2 fake: two means, not one
+    (torch.tensor([200.0, -200.0]), torch.tensor([-200.0, 200.0])),  # confident logits, where log(sigmoid(l)) underflows
+]
+_naive_q1 = [torch.log(torch.sigmoid(real)).mean() + torch.log(1 - torch.sigmoid(fake)).mean() for real, fake in _inputs_q1]
+_one_mean_q1 = [2 * torch.cat([F.logsigmoid(real), F.logsigmoid(-fake)]).mean() for real, fake in _inputs_q1]
 public_tests(
     "q1",
     FunctionTest(
         "value_function",
-        outputs=[torch.tensor(-1.5552307)],  # precomputed for this batch
-        inputs=[(torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.3, -1.0]))],
-        title="value_function on a small batch",
+        outputs=[torch.tensor(-1.5552307), torch.tensor(-200.0)],  # precomputed; the second by hand: log sigmoid(-200) = -200 + log(1 + e^-200)
+        inputs=_inputs_q1,
+        misconceptions=[
+            (_naive_q1, "torch.log(torch.sigmoid(l)) underflows to log(0) = -inf at very negative logits; use log D = logsigmoid(l) and log(1 - D) = logsigmoid(-l) (notebook 01, section 2)"),
+            (_one_mean_q1, "V has two means, one over the B real logits and one over the B' fake ones; averaging all B + B' terms together weights the batches wrongly when B != B'"),
+        ],
+        title="value_function on a small batch (B != B') and on confident logits (±200)",
     ),
 )
 
@@ -145,11 +157,35 @@ def non_saturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 # %% tags=["public-tests"]
-_small = [(torch.tensor([-1.5, 0.2, 2.0]),)]
+import torch.nn.functional as F
+
+_inputs_q2 = [(torch.tensor([-1.5, 0.2, 2.0]),), (torch.tensor([-200.0, 200.0]),)]  # small, then confident logits
+_underflow_q2 = "log(sigmoid(l)) and log(1 - sigmoid(l)) underflow to log(0) at confident logits; use logsigmoid(l) and logsigmoid(-l) (notebook 01, section 2)"
+_swapped_q2 = "this is the other loss: the saturating loss is E log(1 - D(G(z))), with no minus sign, and the non-saturating one is -E log D(G(z)) (notebook 01, section 4)"
 public_tests(
     "q2",
-    FunctionTest("saturating_loss", outputs=[torch.tensor(-1.0421600)], inputs=_small, title="saturating_loss on small logits"),
-    FunctionTest("non_saturating_loss", outputs=[torch.tensor(0.8088267)], inputs=_small, title="non_saturating_loss on small logits"),
+    FunctionTest(
+        "saturating_loss",
+        outputs=[torch.tensor(-1.0421600), torch.tensor(-100.0)],  # precomputed; the second by hand: (log sigmoid(-200) + log sigmoid(200)) / 2
+        inputs=_inputs_q2,
+        misconceptions=[
+            ([torch.log(1 - torch.sigmoid(l)).mean() for (l,) in _inputs_q2], _underflow_q2),
+            ([-F.logsigmoid(l).mean() for (l,) in _inputs_q2], _swapped_q2),
+            ([-F.logsigmoid(-l).mean() for (l,) in _inputs_q2], "the saturating loss is E log(1 - D(G(z))) as it stands, with no minus sign: the generator minimises it"),
+        ],
+        title="saturating_loss on small and on confident logits (±200)",
+    ),
+    FunctionTest(
+        "non_saturating_loss",
+        outputs=[torch.tensor(0.8088267), torch.tensor(100.0)],  # precomputed; the second by hand
+        inputs=_inputs_q2,
+        misconceptions=[
+            ([-torch.log(torch.sigmoid(l)).mean() for (l,) in _inputs_q2], _underflow_q2),
+            ([F.logsigmoid(-l).mean() for (l,) in _inputs_q2], _swapped_q2),
+            ([F.logsigmoid(l).mean() for (l,) in _inputs_q2], "mind the sign: the non-saturating loss is -E log D(G(z)), which is at least 0"),
+        ],
+        title="non_saturating_loss on small and on confident logits (±200)",
+    ),
 )
 
 # %% tags=["hidden-tests"]
@@ -178,8 +214,9 @@ check("q2")
 # ## q3 · A value by hand (1 point)
 #
 # A discriminator outputs $D(x) = 0.9$ on every real sample and $D(G(z)) = 0.2$ on every
-# generated one. What is $V(D, G)$? Assign a Python `float` to `value_example`, to at least
-# **four** significant digits (or let Python compute it; the check allows a relative error of 1e-3).
+# generated one. What is $V(D, G)$? Assign a Python `float` to `value_example` (or let Python
+# compute it). It is graded with a relative tolerance of 1e-3, so four significant digits are always
+# enough. *The check here only looks at the form of your answer: a finite float, at most 0.*
 
 # %%
 value_example = math.log(0.9) + math.log(1 - 0.2)  # SOLUTION
@@ -187,7 +224,7 @@ value_example = math.log(0.9) + math.log(1 - 0.2)  # SOLUTION
 # %% tags=["public-tests"]
 public_tests(
     "q3",
-    RangeTest("value_example", high=0.0, why="V adds two logs of probabilities", title="value_example is a finite float, at most 0"),
+    RangeTest("value_example", high=0.0, why="V adds two logs of probabilities", title="value_example is a finite float, at most 0 (the value is judged at grading)"),
 )
 
 # %% tags=["hidden-tests"]
@@ -216,18 +253,19 @@ check("q3")
 # Early in training the discriminator rejects a generated sample: $D(G(z)) = 0.01$. Consider the
 # gradient of each generator loss with respect to that sample's logit. Which is true?
 #
-# * **A.** The saturating loss has the larger gradient, about 100 times larger.
+# * **A.** Both gradients have the same size: the two losses have the same fixed point and push the logit the same way.
 # * **B.** The non-saturating loss has the larger gradient, about 100 times larger.
-# * **C.** Both gradients have the same size.
-# * **D.** Both gradients are exactly zero.
+# * **C.** The saturating loss has the larger gradient, about 100 times larger: it is the loss of the original game, which the other one only approximates.
+# * **D.** Both gradients are close to zero: the discriminator is confident, and the sigmoid is flat at confident outputs, whichever loss sits on top of it.
 #
-# Assign one letter, as a string, to `answer_q4`.
+# Assign one letter, as a string, to `answer_q4`. *The check here only looks at the form of your
+# answer; it is judged at grading.*
 
 # %%
 answer_q4 = "B"  # SOLUTION
 
 # %% tags=["public-tests"]
-public_tests("q4", ChoiceTest("answer_q4", options=("A", "B", "C", "D"), title="answer_q4 is one of the options"))
+public_tests("q4", ChoiceTest("answer_q4", options=("A", "B", "C", "D"), title="answer_q4 is one of A–D (the form only; it is judged at grading)"))
 
 # %% tags=["hidden-tests"]
 from course_lib.grading import ChoiceTest, hidden_tests
@@ -257,18 +295,26 @@ check("q4")
 #    largest when the discriminator rejects that sample.
 # 5. If $D(x) = \tfrac12$ for every $x$, then $V = -\log 4$, whatever the generator.
 #
-# Assign a set of numbers to `answer_q5`, for example `{2, 3}`.
+# Assign a set of numbers to `answer_q5`, for example `{2, 3}`. *The check here only looks at the
+# form of your answer; at grading, a wrong selection is told about one statement to rethink.*
 
 # %%
 answer_q5 = {1, 4, 5}  # SOLUTION
 
 # %% tags=["public-tests"]
-public_tests("q5", SelectionTest("answer_q5", options=(1, 2, 3, 4, 5), title="answer_q5 is a set of options"))
+public_tests("q5", SelectionTest("answer_q5", options=(1, 2, 3, 4, 5), title="answer_q5 is a set of the options 1 to 5 (the form only; it is judged at grading)"))
 
 # %% tags=["hidden-tests"]
 from course_lib.grading import SelectionTest, hidden_tests
 
-hidden_tests("q5", SelectionTest("answer_q5", options=(1, 2, 3, 4, 5), correct={1, 4, 5}, title="answer_q5 is the right selection"))
+_hints_q5 = {
+    1: "each term of V is the log of a probability, D or 1 - D, which lies in (0, 1): what sign can such a log have?",
+    2: "at p_G = p with D = 1/2 everywhere, D is flat: what gradient does either generator loss get from a flat D?",
+    3: "count the discriminator steps per generator step in the training loop of notebook 01, section 3",
+    4: "differentiate -log sigmoid(l) in l (your q6) and ask where its size is largest",
+    5: "put D = 1/2 into both terms of V: does the generator still appear?",
+}
+hidden_tests("q5", SelectionTest("answer_q5", options=(1, 2, 3, 4, 5), correct={1, 4, 5}, feedback=_hints_q5, title="answer_q5 is the right selection"))
 
 # %%
 check("q5")
@@ -286,14 +332,15 @@ check("q5")
 #
 # The non-saturating loss of one generated sample with logit $l$ is $-\log\sigma(l)$, where
 # $\sigma(l) = 1/(1 + e^{-l})$. Write its derivative with respect to $l$ as a formula in `l`, in a
-# string: for example `"2*l + exp(-l)"`. You may use `+ - * / **`, numbers, `exp` and `log`. Any
-# form that is equal for every real $l$ is right.
+# string: for example `"2*l + exp(-l)"`. You may use `+ - * / **`, numbers, and the functions `exp`,
+# `log`, `sqrt`, `sin`, `cos` and `tanh`. Any form that is equal for every real $l$ is right. *The check
+# here only parses your formula; it is compared with the derivative at grading.*
 
 # %%
 dloss_dlogit = "-exp(-l) / (1 + exp(-l))"  # SOLUTION
 
 # %% tags=["public-tests"]
-public_tests("q6", SymbolicTest("dloss_dlogit", symbols={"l": "real"}, title="dloss_dlogit is a formula in l"))
+public_tests("q6", SymbolicTest("dloss_dlogit", symbols={"l": "real"}, title="dloss_dlogit parses as a formula in l (the form only; it is judged at grading)"))
 
 # %% tags=["hidden-tests"]
 from course_lib.grading import SymbolicTest, hidden_tests
