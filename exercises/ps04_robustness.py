@@ -25,6 +25,7 @@ import torch
 from course_lib import seed_everything
 from course_lib.grading import (
     ChoiceTest,
+    DigestTest,
     FunctionTest,
     RangeTest,
     SelectionTest,
@@ -231,7 +232,11 @@ x_night, _ = load_stop_signs("test", night=True)  # the same scenes at night
 night_distance = ...  # YOUR ANSWER HERE
 
 # %% tags=["public-tests"]
-public_tests("q5", RangeTest("night_distance", low=0.0, high=1.0, why="a distance is at least 0, and pixels lie in [0, 1], so no number can move by more than 1", title="night_distance is a float in [0, 1]"))
+public_tests(
+    "q5",
+    RangeTest("night_distance", low=0.0, high=1.0, why="a distance is at least 0, and pixels lie in [0, 1], so no number can move by more than 1", title="night_distance is a float in [0, 1]"),
+    DigestTest("night_distance", digits=6, salt="ps04-q5", digests=("66c3d946c74d7c2b", "08851b6c94dfb633", "ac6805a03a6b5907"), title="night_distance is right to 6 significant digits (compared through a salted hash)"),
+)
 
 # %%
 check("q5")

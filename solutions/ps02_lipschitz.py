@@ -22,7 +22,7 @@ import math
 import torch
 
 from course_lib import seed_everything
-from course_lib.grading import ChoiceTest, FunctionTest, RangeTest, check, check_all, public_tests, skip_if_unfinished
+from course_lib.grading import ChoiceTest, DigestTest, FunctionTest, RangeTest, check, check_all, public_tests, skip_if_unfinished
 
 rng = seed_everything(0)
 
@@ -621,7 +621,7 @@ check("q8")
 # $[0, 2]$, the generator uniform on $[1, 2]$. Work out $2\,C(G)$ by hand (what are $p$ and $p_G$ on
 # $[0, 1]$ and on $[1, 2]$?), and assign it to `lsgan_divergence` as a Python `float`. It is graded with a
 # relative tolerance of 1e-4: let Python compute it, or give at least five significant digits. *The check
-# here only looks at the range of your answer.*
+# here compares your value to five significant digits through a salted hash, so it does not show the answer.*
 
 # %%
 lsgan_divergence = (0.5 - 0.0) ** 2 / (0.5 + 0.0) * 1.0 + (0.5 - 1.0) ** 2 / (0.5 + 1.0) * 1.0  # SOLUTION
@@ -630,8 +630,9 @@ lsgan_divergence = (0.5 - 0.0) ** 2 / (0.5 + 0.0) * 1.0 + (0.5 - 1.0) ** 2 / (0.
 public_tests(
     "q9",
     RangeTest(
-        "lsgan_divergence", low=0.0, high=2.0, why="(p - p_G)^2 <= (p + p_G)^2, so 2 C(G) lies between 0 and the integral of p + p_G, which is 2", title="lsgan_divergence is a float in [0, 2] (the value is judged at grading)"
+        "lsgan_divergence", low=0.0, high=2.0, why="(p - p_G)^2 <= (p + p_G)^2, so 2 C(G) lies between 0 and the integral of p + p_G, which is 2", title="lsgan_divergence is a float in [0, 2]"
     ),
+    DigestTest("lsgan_divergence", digits=5, salt="ps02-q9", digests=("e5908242e766e3f8", "3d931271001992b9", "f0afb2a4a1996c41"), title="lsgan_divergence is right to 5 significant digits (compared through a salted hash)"),
 )
 
 # %% tags=["hidden-tests"]
@@ -764,7 +765,7 @@ check("q10")
 # `js_divergence_1d` and `Gaussian` from the course library (`course_lib.gan.divergences`,
 # `course_lib.gan.distributions`) once you know the noisy distributions; do not use `with_instance_noise`,
 # which would answer the question for you. Assign it to `noisy_jsd` as a Python `float`. It is graded
-# with a relative tolerance of 1e-6. *The check here only looks at the range of your answer.*
+# with a relative tolerance of 1e-6. *The check here compares your value to six significant digits through a salted hash.*
 
 # %%
 from course_lib.gan.distributions import Gaussian
@@ -775,7 +776,11 @@ noisy_jsd = js_divergence_1d(Gaussian(1.0, math.sqrt(0.1**2 + 0.3**2)), Gaussian
 # %% tags=["public-tests"]
 import math
 
-public_tests("q11", RangeTest("noisy_jsd", low=0.0, high=math.log(2), why="a JSD in nats lies in [0, log 2]", title="noisy_jsd is a float in [0, log 2] (the value is judged at grading)"))
+public_tests(
+    "q11",
+    RangeTest("noisy_jsd", low=0.0, high=math.log(2), why="a JSD in nats lies in [0, log 2]", title="noisy_jsd is a float in [0, log 2]"),
+    DigestTest("noisy_jsd", digits=6, salt="ps02-q11", digests=("67e1be4f051e264b", "686494a33a4da0ba", "000dd4ccfd09052e"), title="noisy_jsd is right to 6 significant digits (compared through a salted hash)"),
+)
 
 # %% tags=["hidden-tests"]
 from course_lib.gan.critics import with_instance_noise

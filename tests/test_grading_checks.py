@@ -243,6 +243,20 @@ def test_a_one_item_list_is_not_described_as_items():
     assert to_plain([1.0]).describe() == "a list of 1 item" and to_plain([1.0, 2.0]).describe() == "a list of 2 items"
 
 
+@pytest.mark.parametrize("value", [2 / 3, 0.12345, 1234.5, -0.0019999, 9.9996])
+def test_a_digest_test_confirms_a_right_number_to_its_digits_without_holding_it(value):
+    from course_lib.grading import DigestTest
+    from course_lib.grading.checks import neighbour_digests
+
+    test = DigestTest("v", digits=4, salt="q9", digests=neighbour_digests(value, 4, "q9"))
+    assert judge(test, {"v": value}).passed and "to 4 significant digits" in judge(test, {"v": value}).message
+    assert judge(test, {"v": value * (1 + 2e-5)}).passed and judge(test, {"v": value * (1 - 2e-5)}).passed  # either side of a boundary
+    assert judge(test, {"v": value * 1.01}).status == "failed" and judge(test, {"v": -value}).status == "failed"
+    assert judge(test, {"v": float("nan")}).status == "failed" and "Python float" in judge(test, {"v": "0.6667"}).message
+    assert f"{value:.3e}" not in repr(test) and f"{value:.3e}"[:5] not in repr(test.digests)  # the digests do not show the value
+    assert judge(DigestTest("v", digits=4, salt="other", digests=neighbour_digests(value, 4, "q9")), {"v": value}).status == "failed"
+
+
 def test_to_plain_never_calls_an_unknown_object():
     class Explosive:
         def __getattribute__(self, name):

@@ -8,6 +8,7 @@ Students call ``check("q1")`` and ``check_all()``; test cells register tests wit
 
 from course_lib.grading.answers import (
     ChoiceTest,
+    DigestTest,
     FunctionTest,
     RangeTest,
     SelectionTest,
@@ -21,6 +22,7 @@ from course_lib.grading.report import check, check_all, skip_if_unfinished
 
 __all__ = [
     "ChoiceTest",
+    "DigestTest",
     "FunctionTest",
     "Plain",
     "RangeTest",

@@ -41,6 +41,7 @@ from course_lib.grading.checks import (
     Plain,
     Verdict,
     check_choice,
+    check_digest,
     check_number_range,
     check_selection,
     compare_values,
@@ -210,6 +211,28 @@ class RangeTest(AnswerTest):
 
     def judge(self, probed: Plain) -> Verdict:
         return _judge_probe(probed) or check_number_range(probed, self.low, self.high, self.why)
+
+
+@dataclass(frozen=True)
+class DigestTest(AnswerTest):
+    """A number confirmed to ``digits`` significant digits without its value in the source.
+
+    The answer, written to ``digits`` significant digits, is hashed with ``salt`` and compared with
+    ``digests`` (from ``checks.neighbour_digests(value, digits, salt)``, computed once by the author):
+    a public check that says "right" without a student being able to read the value off the cell.
+    """
+
+    digits: int = 4
+    salt: str = ""
+    digests: tuple = ()
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digests or not self.salt:
+            raise TypeError(f"DigestTest({self.answer!r}) needs a salt and the digests of checks.neighbour_digests(value, digits, salt)")
+
+    def judge(self, probed: Plain) -> Verdict:
+        return _judge_probe(probed) or check_digest(probed, self.digits, self.salt, tuple(self.digests))
 
 
 @dataclass(frozen=True)

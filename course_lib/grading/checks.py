@@ -12,6 +12,8 @@ expected answer away.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,6 +224,49 @@ def check_number_range(actual: Plain, low: float | None, high: float | None, why
     if high is not None and value > high:
         return failed(f"must be at most {high:g} (got {value:.4g}): {why}")
     return passed()
+
+
+def number_digest(value: float, digits: int, salt: str) -> str:
+    """The salted SHA-256 (first 16 hex digits) of a number written to ``digits`` significant digits ('1.234e-01' for 0.12341 and 4).
+
+    Example:
+        >>> number_digest(0.12341, 4, "q5") == number_digest(0.12339, 4, "q5")
+        True
+    """
+    return hashlib.sha256(f"{salt}|{float(value):.{digits - 1}e}".encode()).hexdigest()[:16]  # 64 bits: short enough to paste
+
+
+def neighbour_digests(value: float, digits: int, salt: str) -> tuple[str, str, str]:
+    """The digests of ``value`` to ``digits`` significant digits and of its two neighbours one unit away in the last digit.
+
+    An answer right within its tolerance may round either side of a boundary; the three digests
+    accept it. What an author pastes into a public test (computed once, outside the problem set).
+    """
+    exponent = math.floor(math.log10(abs(value))) if value else 0
+    unit = 10.0 ** (exponent - digits + 1)  # one unit in the last kept digit
+    rounded = round(value / unit) * unit
+    return tuple(number_digest(rounded + k * unit, digits, salt) for k in (-1, 0, 1))
+
+
+def check_digest(actual: Plain, digits: int, salt: str, digests: tuple[str, ...]) -> Verdict:
+    """A finite number whose value to ``digits`` significant digits hashes to one of ``digests``: right, without the value in the test.
+
+    Example:
+        >>> from course_lib.grading.answers import to_plain
+        >>> digests = neighbour_digests(2 / 3, 4, "q9")
+        >>> check_digest(to_plain(0.66667), 4, "q9", digests).status, check_digest(to_plain(0.6), 4, "q9", digests).status
+        ('passed', 'failed')
+    """
+    if actual.kind == "ellipsis":
+        return not_implemented()
+    if actual.kind != "number":
+        return failed(f"expected a number (a Python float), got {actual.describe()}{_hint(actual, Plain('number', 'float'))}")
+    value = float(actual.value)
+    if not np.isfinite(value):
+        return failed(f"your answer is {value}: look for log(0), 0/0 or an overflow")
+    if number_digest(value, digits, salt) not in digests:
+        return failed(f"your value does not match the right one to {digits} significant digits; recheck the derivation and the computation")
+    return passed(f"matches the right value to {digits} significant digits")
 
 
 # ---- single choice and multiple selection ---------------------------------------------------
