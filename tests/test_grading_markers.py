@@ -148,7 +148,42 @@ def test_markers_inline_solution_on_a_non_assignment_is_an_error(tmp_path):
 
 def test_markers_nbgrader_style_marker_is_named_not_ignored(tmp_path):
     text = VALID.replace("    # BEGIN SOLUTION\n", "    ### BEGIN SOLUTION\n", 1)
-    expect_error(tmp_path, text, line_of(text, "### BEGIN SOLUTION"), "not a marker of this grammar")
+    expect_error(tmp_path, text, line_of(text, "### BEGIN SOLUTION"), "looks like a misspelled `# BEGIN SOLUTION`")
+
+
+NEAR_MISSES = [  # (the valid line, its misspelling, the text the error quotes, the marker it must be named as)
+    ("    # BEGIN SOLUTION", "    # BEGIN SOLUTON", "# BEGIN SOLUTON", "# BEGIN SOLUTION"),
+    ("    # END SOLUTION", "    # END SOLUTON", "# END SOLUTON", "# END SOLUTION"),
+    ("    # END SOLUTION", "    # ENDSOLUTION", "# ENDSOLUTION", "# END SOLUTION"),
+    ("    # BEGIN SOLUTION", "    # begin solution", "# begin solution", "# BEGIN SOLUTION"),
+    ("answer_q2 = 0.1 + 0.2  # SOLUTION", "answer_q2 = 0.1 + 0.2  # SOLUTON", "# SOLUTON", "# SOLUTION"),
+    ("answer_q2 = 0.1 + 0.2  # SOLUTION", "answer_q2 = 0.1 + 0.2  #SOLUTION", "#SOLUTION", "# SOLUTION"),
+    ("# # BEGIN QUESTION\n# name: q2", "# # BEGIN QUESTON\n# name: q2", "# BEGIN QUESTON", "# BEGIN QUESTION"),  # a raw cell
+    ("# # END QUESTION", "# # END QUESTOIN", "# END QUESTOIN", "# END QUESTION"),
+]
+
+
+@pytest.mark.parametrize("valid, misspelled, shown, marker", NEAR_MISSES, ids=[shown for _, _, shown, _ in NEAR_MISSES])
+def test_markers_near_miss_is_reported_at_its_own_line_naming_the_marker(tmp_path, valid, misspelled, shown, marker):
+    # Before, `# BEGIN SOLUTON` was skipped, and its partner `# END SOLUTION` took the blame.
+    text = VALID.replace(valid, misspelled, 1)
+    assert text != VALID
+    line = line_of(text, misspelled.splitlines()[0])
+    expect_error(tmp_path, text, line, f"`{shown}` looks like a misspelled `{marker}`")
+
+
+@pytest.mark.parametrize("tag, meant", [("soluton", "solution"), ("rubrik", "rubric"), ("publc-tests", "public-tests"), ("hidden-test", "hidden-tests")])
+def test_markers_tag_near_miss_names_the_tag_it_misspells(tmp_path, tag, meant):
+    # "soluton" holds none of the grading words, so before it was a plain cell: a solution sent to students.
+    original = {"solution": 'tags=["solution"]', "rubric": 'tags=["rubric"]', "public-tests": 'tags=["public-tests"]', "hidden-tests": 'tags=["hidden-tests"]'}[meant]
+    text = VALID.replace(original, f'tags=["{tag}"]', 1)
+    expect_error(tmp_path, text, line_of(text, f'tags=["{tag}"]'), f"unknown grading tag {tag!r} looks like a misspelled {meant!r}")
+
+
+@pytest.mark.parametrize("comment", ["# Resolution of the grid", "# the solution is unique", "# Questions 1 and 2 share data", "# END of setup"])
+def test_markers_ordinary_comments_are_not_near_misses(tmp_path, comment):
+    text = VALID.replace("def double(x):", f"{comment}\ndef double(x):", 1)
+    assert [q.name for q in parse_problem_set(write(tmp_path, text)).questions] == ["q1", "q2", "q3"]
 
 
 def test_markers_solution_region_at_top_level_is_an_error(tmp_path):

@@ -8,11 +8,17 @@ For each problem set ``solutions/psNN_topic.py``, the exercise keeps every cell 
 - question headers, rubrics and hidden-test cells are removed; outputs are cleared.
 
 Both files of the pair are written through :func:`course_lib.tooling.notebooks.write_pair`.
+
+Before anything is written, two checks: a header that states ``**Points:** N`` must state the sum
+of its questions' points, and no exercise may hold a secret line of any solution (the leak check
+of ``course release``, :func:`course_lib.tooling.release.scan_file`), as a public test that
+gives the answer away would.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import sys
 import tempfile
@@ -29,6 +35,7 @@ INLINE_STUB = "...  # YOUR ANSWER HERE"
 DROPPED_ROLES = {"begin-question", "end-question", "rubric", "hidden-tests"}
 SECRET_ROLES = {"solution", "rubric", "hidden-tests"}
 TRIVIAL_LENGTH = 8  # shorter lines (`return x`, `pass`, `)`) are too common to count as a leak
+STATED_POINTS = re.compile(r"\*\*Points:?\*\*:?\s*(\d+(?:\.\d+)?)", re.IGNORECASE)  # "**Points:** 10" in a header
 
 
 def make_exercise(problem_set: ProblemSet) -> nbformat.NotebookNode:
@@ -111,24 +118,54 @@ def _is_substantive(line: str) -> bool:
     return len(squeezed) >= TRIVIAL_LENGTH and not line.startswith(("#", "//")) and not is_import
 
 
-def exercise_text(path: Path) -> str:
-    """All that a student receives from one exercise file: the .py text, or the .ipynb's sources and outputs."""
-    if path.suffix != ".ipynb":
-        return path.read_text(encoding="utf-8")
-    notebook = nbformat.read(path, as_version=4)
-    parts = [cell.source for cell in notebook.cells]
-    for cell in notebook.cells:
-        parts += [str(output) for output in cell.get("outputs", [])]
-    return "\n".join(parts)
-
-
 def find_leaks(secrets: set[str], paths: list[Path]) -> list[str]:
-    """One line per secret line found in an exercise file: ``path: leaks 'line'``."""
-    leaks = []
-    for path in paths:
-        text = exercise_text(path)
-        leaks += [f"{path}: leaks {line!r}" for line in sorted(secrets) if line in text]
-    return leaks
+    """One line per secret line found in an exercise file: ``path: leaks 'line'``.
+
+    It searches as ``course release`` does (:func:`course_lib.tooling.release.scan_file`): a
+    notebook through every string of its JSON, sources and outputs.
+    """
+    from course_lib.tooling.release import scan_file  # here, not above: release imports this module
+
+    unlabelled = dict.fromkeys(secrets, "")
+    return [f"{path}: leaks {finding.line!r}" for path in paths for finding in scan_file(path.name, path.read_bytes(), unlabelled)]
+
+
+def exercise_leaks(problem_sets: list[ProblemSet], rendered: dict[str, bytes], exercises_dir: Path) -> list[str]:
+    """The leak check of ``course release``, run on the exercises before they are written.
+
+    Every secret line of every problem set (:func:`secret_lines`) is looked for in every rendered
+    file; a public part of a source (a public test, a prompt) that holds one would give it away.
+    Returns one line per finding: ``exercises/psNN.py:LINE: leaks 'the line' from solutions/psNN.py``.
+    """
+    from course_lib.tooling.release import release_secrets, scan_file  # here, not above: release imports this module
+
+    secrets = release_secrets(exercises_dir.parent, problem_sets)
+    return [str(finding) for name, data in sorted(rendered.items()) for finding in scan_file(str(exercises_dir / name), data, secrets)]
+
+
+# ---- the stated points ---------------------------------------------------------------------
+
+
+def check_stated_points(problem_set: ProblemSet) -> None:
+    """If the problem set's header states ``**Points:** N``, N must be the sum of its questions' points.
+
+    The header is every cell before the first question. Raises MarkerError at the line of the statement.
+    """
+    total = sum(question.points for question in problem_set.questions)
+    first_question = problem_set.roles.index("begin-question")
+    for index in range(first_question):
+        cell = problem_set.notebook.cells[index]
+        for number, line in enumerate(cell.source.splitlines()):
+            for match in STATED_POINTS.finditer(line):
+                stated = float(match.group(1))
+                if abs(stated - total) > 1e-9:
+                    each = ", ".join(f"{q.name} {q.points:g}" for q in problem_set.questions)
+                    raise MarkerError(
+                        problem_set.path,
+                        problem_set.starts[index] + number,
+                        f"the header says **Points:** {stated:g} but the questions' points add up to {total:g} ({each}): "
+                        f"write **Points:** {total:g} in the header",
+                    )
 
 
 # ---- the command ---------------------------------------------------------------------------
@@ -153,17 +190,27 @@ def assign(solutions_dir: Path, exercises_dir: Path, check_only: bool = False) -
     """Regenerate ``exercises_dir`` from the problem sets in ``solutions_dir``; return an exit code.
 
     With ``check_only``, write nothing, and return 1 naming each stale, missing or extra file.
-    A marker error prints ``path:line: message`` on stderr and returns 1 before any file is written.
+    A marker error, a header whose ``**Points:**`` is not the questions' sum, or an exercise that
+    would leak a solution line (the leak check of ``course release``) prints one line on stderr
+    and returns 1 before any file is written.
     """
     sources = [py for py, _ in find_pairs(solutions_dir) if py.exists()]
     try:
         problem_sets = [parse_problem_set(path) for path in sources]
+        for problem_set in problem_sets:
+            check_stated_points(problem_set)
     except MarkerError as error:
         print(str(error), file=sys.stderr)
         return 1
     wanted: dict[str, bytes] = {}
     for problem_set in problem_sets:
         wanted.update(render(make_exercise(problem_set), problem_set.path.stem, exercises_dir))
+    leaks = exercise_leaks(problem_sets, wanted, exercises_dir)
+    if leaks:
+        more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+        fix = "a public part of the source (a public test, a prompt) gives the answer away: check the form there, the answer in hidden tests"
+        print(f"{leaks[0]}{more}; nothing was written: {fix}", file=sys.stderr)
+        return 1
     stale, extra = _differences(wanted, exercises_dir)
     if check_only:
         for name in stale:

@@ -41,6 +41,9 @@ LOOKS_LIKE_MARKER = re.compile(
 )
 LOOKS_LIKE_INLINE = re.compile(r"#+\s*SOLUTIONS?\b", re.IGNORECASE)
 TAG_WORDS = re.compile(r"solution|test|hidden|rubric|answer|question", re.IGNORECASE)
+# A line within a small edit distance of a marker is a misspelled marker (`# BEGIN SOLUTON`): the
+# parser would skip it, and its partner would be blamed, or worse, a solution would reach students.
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, INLINE_SOLUTION, BEGIN_QUESTION, END_QUESTION)
 
 
 class MarkerError(Exception):
@@ -90,6 +93,7 @@ class ProblemSet:
     roles: list[str]
     regions: dict[int, list[Region]]
     owner: list[str | None]
+    starts: list[int] = field(default_factory=list)  # the 1-based .py line of each cell's first line
 
     @property
     def points(self) -> dict[str, float]:
@@ -139,12 +143,13 @@ class _Parser:
             raise MarkerError(self.path, self.current.line, f"question {name} has no `{END_QUESTION}`: add a raw cell with it")
         if not self.questions:
             raise MarkerError(self.path, 1, f"no questions: open each with a raw cell `{BEGIN_QUESTION}` (see solutions/README.md)")
-        return ProblemSet(self.path, self.notebook, self.questions, self.roles, self.regions, self.owner)
+        return ProblemSet(self.path, self.notebook, self.questions, self.roles, self.regions, self.owner, self.starts)
 
     def cell(self, index: int, cell) -> str:
         lines = cell.source.splitlines()
         tags = list(cell.metadata.get("tags", []))
         self.check_tags(index, cell.cell_type, tags)
+        self.no_near_misses(index, lines)
         if cell.cell_type == "raw":
             return self.raw_cell(index, lines)
         if cell.cell_type == "markdown":
@@ -154,8 +159,10 @@ class _Parser:
     def check_tags(self, index: int, cell_type: str, tags: list[str]) -> None:
         grading = [tag for tag in tags if tag in GRADING_TAGS]
         for tag in tags:
-            if tag not in GRADING_TAGS and TAG_WORDS.search(tag):
-                raise self.error(index, -1, f"unknown grading tag {tag!r}: the tags are {', '.join(sorted(GRADING_TAGS))}")
+            meant = near_miss(tag, GRADING_TAGS)
+            if tag not in GRADING_TAGS and (meant or TAG_WORDS.search(tag)):
+                looks = f" looks like a misspelled {meant!r};" if meant else ":"
+                raise self.error(index, -1, f"unknown grading tag {tag!r}{looks} the tags are {', '.join(sorted(GRADING_TAGS))}")
         if len(grading) > 1:
             raise self.error(index, -1, f"a cell takes one grading tag, not {grading}: split the cell")
         if not grading:
@@ -166,6 +173,14 @@ class _Parser:
         if wanted[tag] != cell_type:
             hint = f"; in code, mark the answer with `{BEGIN_SOLUTION}` ... `{END_SOLUTION}`" if tag == SOLUTION else ""
             raise self.error(index, -1, f"tag {tag!r} belongs on a {wanted[tag]} cell, not a {cell_type} cell{hint}")
+
+    def no_near_misses(self, index: int, lines: list[str]) -> None:
+        """A line that nearly spells a marker is an error at that line, naming the marker it misspells."""
+        for number, line in enumerate(lines):
+            for text in _comment_candidates(line):
+                meant = near_miss(text, MARKERS)
+                if meant:
+                    raise self.error(index, number, f"`{text}` looks like a misspelled `{meant}`: write `{meant}` exactly, or reword the line")
 
     # ---- raw cells: question headers -----------------------------------------------------------
 
@@ -358,3 +373,49 @@ def _cell_starts(text: str, num_cells: int) -> list[int]:
     if len(headers) == num_cells - 1:  # a first cell without a header starts at line 1
         headers = [0] + headers
     return [h + 1 for h in headers] + [1] * (num_cells - len(headers))
+
+
+def near_miss(text: str, spellings: tuple[str, ...] | set[str]) -> str | None:
+    """The spelling that ``text`` misspells: within a small edit distance of it, ignoring case, but not equal.
+
+    The distance allowed is 1 for a short spelling (up to 10 characters: ``# SOLUTION``, ``rubric``)
+    and 2 for a longer one (``# BEGIN SOLUTION``, ``public-tests``), so that ordinary words stay clear.
+
+    Example:
+        >>> near_miss("# BEGIN SOLUTON", MARKERS)
+        '# BEGIN SOLUTION'
+        >>> near_miss("# BEGIN SOLUTION", MARKERS) is None  # the marker itself
+        True
+        >>> near_miss("# Resolution", MARKERS) is None  # a comment, not a marker
+        True
+    """
+    text = text.strip()
+    if text in spellings:
+        return None
+    best = None
+    for spelling in sorted(spellings):
+        allowed = 1 if len(spelling) <= 10 else 2
+        if abs(len(text) - len(spelling)) > allowed:
+            continue
+        distance = _edit_distance(text.upper(), spelling.upper())
+        if distance <= allowed and (best is None or distance < best[0]):
+            best = (distance, spelling)
+    return best[1] if best else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest insertions, deletions and substitutions turning ``a`` into ``b``."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+def _comment_candidates(line: str) -> list[str]:
+    """The parts of a line that could be meant as a marker: the whole line, and its comment (from the first ``#``)."""
+    stripped = line.strip()
+    comment = stripped[stripped.index("#"):] if "#" in stripped else ""
+    return [stripped] + ([comment] if comment and comment != stripped else [])

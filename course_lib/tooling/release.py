@@ -361,18 +361,24 @@ def scan_release(out: Path, secrets: dict[str, str], published: str = "") -> lis
     findings = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         relative = path.relative_to(out).as_posix()
-        text = _searchable_text(path)
-        for line in sorted(secrets):
-            if line in text:
-                shared = relative.startswith(PUBLISHED_FOLDERS) and line in published
-                findings.append(Finding(f"{relative}{_locate(path, line)}", line, secrets[line], shared))
+        findings += scan_file(relative, path.read_bytes(), secrets, published if relative.startswith(PUBLISHED_FOLDERS) else "")
     return findings
 
 
-def _searchable_text(path: Path) -> str:
+def scan_file(name: str, data: bytes, secrets: dict[str, str], published: str = "") -> list[Finding]:
+    """Every secret line found in one file's bytes (a ``.ipynb`` ``name`` is searched through its JSON strings).
+
+    The leak check of both ``course release`` and ``course assign`` (which scans an exercise before
+    writing it). A finding is ``shared`` when ``published`` holds its line too.
+    """
+    text = _searchable_text(name, data)
+    return [Finding(f"{name}{_locate(name, data, line)}", line, secrets[line], line in published) for line in sorted(secrets) if line in text]
+
+
+def _searchable_text(name: str, data: bytes) -> str:
     """All the text a file holds: a notebook's every JSON string (sources joined), any other file decoded."""
-    raw = path.read_bytes().decode("utf-8", errors="replace")
-    if path.suffix != ".ipynb":
+    raw = data.decode("utf-8", errors="replace")
+    if not name.endswith(".ipynb"):
         return raw
     try:
         return "\n".join([raw, *_strings(json.loads(raw))])
@@ -392,16 +398,16 @@ def _strings(node: object) -> list[str]:
     return []
 
 
-def _locate(path: Path, line: str) -> str:
-    """Where in ``path`` the line stands: ``:N``, its first text line; in a notebook, ``: cell N`` (from 0)."""
-    if path.suffix == ".ipynb":
+def _locate(name: str, data: bytes, line: str) -> str:
+    """Where in the file the line stands: ``:N``, its first text line; in a notebook, ``: cell N`` (from 0)."""
+    if name.endswith(".ipynb"):
         try:
-            cells = json.loads(path.read_bytes()).get("cells", [])
+            cells = json.loads(data).get("cells", [])
         except (json.JSONDecodeError, AttributeError):
             cells = []
         for index, cell in enumerate(cells):
             if any(line in text for text in _strings(cell)):
                 return f": cell {index}"
         return ": metadata"
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace")
     return f":{text.count(chr(10), 0, text.find(line)) + 1}"
