@@ -63,10 +63,18 @@ def bench_notebooks(paths: list[Path], rounds: int = 3) -> dict:
 
 
 def bench_widgets(repeats: int) -> dict:
-    """p50 and p95 of every registered explorer's ``update``, the function each control calls."""
+    """p50 and p95 of every registered explorer's ``update``, the function each control calls.
+
+    Timed with torch on the course's thread count, as a notebook runs after ``seed_everything``:
+    two threads on tiny tensors only wait for each other.
+    """
+    import torch
+
+    from course_lib.runtime import DEFAULT_NUM_THREADS
     from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
 
     import_all_explorers()
+    torch.set_num_threads(DEFAULT_NUM_THREADS)
 
     results = {}
     for name, factory in tqdm(sorted(BENCH_EXPLORERS.items()), desc="widgets", unit="widget"):
