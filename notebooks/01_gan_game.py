@@ -5,7 +5,8 @@
 # 1. say how a generator turns noise $z$ into samples $G(z)$, and what the discriminator $D$ is asked to do;
 # 2. write the minimax value $V(D, G)$ and explain why it is trained by alternating gradient steps;
 # 3. explain why the generator loss $\log(1 - D(G(z)))$ *saturates*, and what the non-saturating loss changes;
-# 4. train a 1D and a 2D GAN on your laptop in seconds, and replay the game move by move.
+# 4. train a 1D and a 2D GAN on your laptop in seconds, replay the game move by move, and read the
+#    arrows that show how the generator's loss pulls each sample.
 #
 # **Time:** about 30 minutes. **Prerequisites:** logistic regression, gradient descent, PyTorch basics.
 #
@@ -21,10 +22,10 @@ from course_lib import seed_everything
 from course_lib.gan.distributions import GaussianRing
 from course_lib.gan.losses import gan_value
 from course_lib.gan.networks import Discriminator, Generator
-from course_lib.gan.plots import grid_2d, plot_gan_1d, plot_gan_2d, plot_generator_loss_gradients
+from course_lib.gan.plots import grid_2d, plot_density_steps, plot_gan_1d, plot_gan_2d, plot_generator_loss_gradients
 from course_lib.gan.training import GANConfig, generator_gradient_norm, train_discriminator, train_gan
-from course_lib.plotting import style, use_course_style
-from course_lib.widgets.gan_game import TWO_MODES, GanStepExplorer, step_mode_runs
+from course_lib.plotting import use_course_style
+from course_lib.widgets.gan_game import TWO_MODES, GanRingExplorer, GanStepExplorer, step_mode_runs
 
 rng = seed_everything(0)
 use_course_style()
@@ -38,8 +39,8 @@ use_course_style()
 # that looks at a sample and outputs the probability that it came from the data rather than from $G$.
 # The forger improves by fooling the detective, and the detective improves by catching the forger.
 #
-# Here is the starting position on our 1D toy data: two bumps of real data (blue) and what an
-# untrained generator makes of its noise (orange).
+# Here is the starting position on our 1D toy data: two bumps of real data (blue, solid, circles)
+# and what an untrained generator makes of its noise (orange, dashed, triangles).
 
 # %%
 generator, discriminator = Generator(z_dim=1, data_dim=1), Discriminator(data_dim=1)
@@ -51,8 +52,8 @@ x_real = TWO_MODES.sample(2000, generator=rng)  # (2000, 1)
 fig, ax = plt.subplots(figsize=(6, 2.8))
 bins = torch.linspace(-5, 5, 81)
 ax.hist(z[:, 0], bins=bins, density=True, alpha=0.35, color="grey", label="noise z ~ N(0, 1)")
-ax.hist(x_real[:, 0], bins=bins, density=True, histtype="step", label="real data x", **style("real"))
-ax.hist(x_fake[:, 0], bins=bins, density=True, histtype="step", label="G(z), untrained", **style("generated"))
+plot_density_steps(ax, x_real[:, 0].numpy(), bins.numpy(), "real", "real data x")
+plot_density_steps(ax, x_fake[:, 0].numpy(), bins.numpy(), "generated", "G(z), untrained")
 ax.set(xlabel="x", ylabel="density", title="Before training, G squeezes its noise into one narrow lump")
 ax.legend()
 plt.show()
@@ -226,21 +227,61 @@ print(f"V over the last 50 steps: {sum(history_1d.value[-50:]) / 50:.3f}   (-log
 #
 # The classic test of a GAN: eight tight clusters on a circle. A generator that covers only some
 # of them has *collapsed* onto a few modes, a failure the value $V$ alone does not reveal.
+#
+# On top of the samples we draw the view that made GAN Lab (Kahng et al., 2018) famous: an arrow on
+# every few generated samples $\tilde x$, pointing along $-\nabla_{\tilde x}\,\ell(\tilde x)$, minus the
+# gradient of the generator's loss for that one sample under the current $D$. With the
+# non-saturating loss, $-\nabla \ell = (1 - D)\,\nabla l$: each sample is pulled up the slope of $D$'s logit,
+# hardest where $D$ is surest it is fake. The generator cannot move its samples one by one; its
+# gradient step on the weights moves all of them together, each along its arrow as far as the
+# network allows. `train_gan` records the arrows with every snapshot, so the figures only replay them.
 
 # %%
 seed_everything(0)
 ring = GaussianRing(num_modes=8, radius=2.0, std=0.1)
 generator_2d, discriminator_2d = Generator(z_dim=2, data_dim=2, hidden=48), Discriminator(data_dim=2, hidden=48)
 # Adam without momentum (beta_1 = 0), as WGAN-GP does: the players chase each other less.
-config_2d = GANConfig(num_steps=200, lr_d=3e-3, lr_g=3e-3, betas=(0.0, 0.9), snapshot_every=50)
+config_2d = GANConfig(num_steps=200, lr_d=3e-3, lr_g=3e-3, betas=(0.0, 0.9), snapshot_every=10)
 history_2d = train_gan(generator_2d, discriminator_2d, ring, config_2d, rng=rng, grid=grid_2d())
 
 # %%
 plot_gan_2d(history_2d, ring)
 plt.show()
 with torch.no_grad():
-    covered = ring.modes_covered(generator_2d.sample(2000, generator=rng))
-print(f"modes covered by the generator: {covered} of {ring.num_modes}")
+    x_fake_2d = generator_2d.sample(2000, generator=rng)  # (2000, 2)
+x_real_2d = ring.sample(2000, generator=rng)  # (2000, 2)
+print(f"modes covered (at least 1% of the samples within 3 stds of the mode): {ring.modes_covered(x_fake_2d)} of {ring.num_modes}")
+for name, x in [("generated", x_fake_2d), ("real", x_real_2d)]:
+    print(f"{name:>9} samples within 3 stds of their nearest mode (high quality): {ring.high_quality_fraction(x):.0%}")
+
+# %% [markdown]
+# Every mode counts as covered, yet the last panel is no ring of eight tight clusters: the orange
+# samples are smeared along the whole circle, and under a third of them land within 3 stds of a
+# mode, where almost all real samples do. The coverage count asks only that each mode get 1% of
+# the samples, which a blurred generator passes easily, so always read it beside the share of
+# high-quality samples, which catches the blur.
+#
+# The arrows say the game is not over. At step 200 they are about ten times longer than at step 0,
+# and they point from the gaps towards the clusters. Count it on the last snapshot: for the
+# generated samples away from every mode, how often does the push have a component towards the
+# nearest one?
+
+# %%
+last = history_2d.snapshots[-1]
+x_last, push_last = torch.from_numpy(last.x_fake), torch.from_numpy(last.push)  # (512, 2) each
+distance, nearest = torch.cdist(x_last, ring.means).min(dim=1)  # (512,) distance to, and index of, the nearest mode
+off_mode = distance >= 3 * ring.std
+towards = (push_last * (ring.means[nearest] - x_last)).sum(dim=1) > 0  # (512,) positive dot product with the way to the mode
+print(f"off-mode samples at step {last.step}: {off_mode.float().mean():.0%}; "
+      f"of them, pushed towards their nearest mode: {towards[off_mode].float().mean():.0%}")
+
+# %% [markdown]
+# Replay the run snapshot by snapshot (every 10 generator steps). Watch the arrows first fan out
+# of the initial lump towards wherever $D$ is darkest, then, once the samples reach the circle,
+# turn along it towards the clusters.
+
+# %%
+GanRingExplorer(history_2d, ring)
 
 # %% [markdown]
 # ## 7. Step mode: replay the game move by move
@@ -267,8 +308,12 @@ for name, history in runs.items():
     print(f"{name}: mean V over steps 6-20 = {sum(window) / len(window):.3f}   (-log 4 = {-math.log(4):.3f})")
 
 # %% [markdown]
-# More discriminator steps bring $D$ closer to its optimum for the current $G$, so $V$ sits higher:
-# the inner max is solved better. Notebook 02 finds that optimum in closed form.
+# $V$ sits higher in the $k = 5$ run. Part of the reason is the inner max: more discriminator steps
+# bring $D$ closer to its optimum for the current $G$. But $V(D, G)$ depends on both players, and
+# the two runs' generators differ too: from the first step on, each generator followed a different
+# discriminator, so by step 6 the $k = 5$ generator may simply be easier to tell from the data. To
+# credit the inner max alone, hold $G$ fixed and compare discriminators, as section 3 did. Notebook
+# 02 finds that inner optimum in closed form.
 #
 # ## Summary
 #
@@ -279,6 +324,10 @@ for name, history in runs.items():
 #   saturates when $D$ rejects the fakes; the non-saturating loss $-\log D(G(z))$ has gradient $-(1 - D)$.
 # * At equilibrium $D = \tfrac12$ and $V = -\log 4$; mode coverage, and each mode's width, must be
 #   checked separately: $V$, the mean and the std can look right while a mode has collapsed.
+# * On the ring, count the covered modes *and* the share of samples that sit on a mode: a blurred
+#   generator covers all eight modes while most of its samples lie between them.
+# * The push $-\nabla_{\tilde x}\,\ell$ on each generated sample (GAN Lab's arrows) shows where the
+#   generator's step pulls it: up the slope of $D$'s logit.
 #
 # **Next:** [02 · the optimal discriminator](02_optimal_discriminator.ipynb), and the problem set
 # [ps00 · the GAN game](../exercises/ps00_gan_game.ipynb).

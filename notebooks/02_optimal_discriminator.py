@@ -2,7 +2,7 @@
 # # 02 · The optimal discriminator
 #
 # **Learning goals.** After this notebook you can
-# 1. derive the best discriminator for a fixed generator, $D^*(x) = p(x) / (p(x) + p_G(x))$ (the syllabus's Problem 1);
+# 1. derive the best discriminator for a fixed generator, $D^*(x) = p(x) / (p(x) + p_G(x))$ (Problem 1 of the problem set);
 # 2. say what $D^*$ does where only one of the two densities is positive, and where neither is;
 # 3. check the stationary point with SymPy, and check concavity by hand;
 # 4. watch a small network trained on samples approach $D^*$, and measure how far it still is;

@@ -130,7 +130,8 @@ for name, (p_data, p_gen) in pairs.items():
 # * the JSD, what the generator minimises against a perfect discriminator;
 # * $\mathrm{KL}(p \,\|\, p_G) = s^2/2$, the divergence that maximum likelihood minimises;
 # * the Wasserstein-1 distance, the least average distance mass must travel to turn $p_G$ into $p$:
-#   for a translated copy, exactly $|s|$ (notebook 04 builds a GAN on it).
+#   for a translated copy, exactly $|s|$ (notebook 04 writes it as a best critic, and notebook 05
+#   trains a GAN on it).
 #
 # The right panel is what the generator feels: the gradient of its loss at $D^*$ with respect to the
 # shift, by autograd through a frozen $D^*$ (dots), next to $2\,d\mathrm{JSD}/ds$ by finite differences (line).
@@ -165,10 +166,12 @@ for p_data, p_gen in [(Uniform(0, 1), Uniform(2, 3)), (Uniform(0, 1), Uniform(5,
           f"W1 from samples = {w1:.2f}, generator gradient = {generator_gradient_at_optimum(p_data, p_gen):.1f}")
 
 # %% [markdown]
-# This is the syllabus's warning in numbers. Real images occupy a thin set in pixel space, and so
-# do early generated images; the two rarely overlap. A discriminator near $D^*$ is then flat (1 on
-# the data, 0 on the fakes), and the generator learns nothing from it. Notebook 04 replaces it with
-# a Lipschitz critic, whose slope tracks the Wasserstein distance instead.
+# This is the vanishing-gradient problem of the original GAN, in numbers. Real images occupy a thin
+# set in pixel space, and so do early generated images; the two rarely overlap. A discriminator
+# near $D^*$ is then flat (1 on the data, 0 on the fakes), and the generator learns nothing from it.
+# Notebook 04 replaces it with a Lipschitz critic $f$: its value gap $\mathbb E_p[f] - \mathbb E_{p_G}[f]$
+# estimates the Wasserstein distance, and its slope, which never vanishes between the two, is what
+# pushes the generator.
 #
 # ## 6. Explore: shape, shift and width
 #

@@ -21,6 +21,7 @@ from scipy.stats import wasserstein_distance
 
 from course_lib import seed_everything
 from course_lib.gan.critics import generator_pushes_1d, optimal_critic_1d, optimal_critic_on_grid, wasserstein_dual_1d
+from course_lib.gan.discriminators import optimal_discriminator
 from course_lib.gan.distributions import Gaussian, Uniform
 from course_lib.gan.divergences import js_divergence_1d, kl_divergence_1d, quadrature_rule
 from course_lib.gan.lipschitz_plots import plot_generator_pushes, plot_lipschitz_critic, plot_perfect_discriminator
@@ -58,8 +59,8 @@ plt.show()
 
 
 # %% [markdown]
-# These two pictures are the syllabus's Figures 1 and 2, and the same point as Figure 2 of the
-# WGAN paper (Arjovsky et al., 2017). There, a GAN discriminator trained on two Gaussians
+# These two pictures, the flat perfect discriminator and the sloped Lipschitz critic, make the same
+# point as Figure 2 of the WGAN paper (Arjovsky et al., 2017). There, a GAN discriminator trained on two Gaussians
 # saturates into a step, exactly like our red $D^*$, while the WGAN critic is a straight line
 # across the gap, like our green $f$. Their figure was trained; ours is computed in closed form,
 # so you can see that neither shape is an accident of training.
@@ -79,15 +80,24 @@ plt.show()
 # so it **vanishes**. The non-saturating push is about $l'(\tilde x)$: it survives, but only
 # because a Gaussian's tails never quite reach zero, so $\log p$ is defined, and sloped, even
 # where there is no real data. Where $p$ is exactly zero (a uniform, or images that lie on a thin
-# manifold), $l = -\infty$ is flat and both pushes are zero. The critic's push is $\pm K$ whatever
-# the densities do.
+# manifold), $D^* = 0$ on a whole interval around the sample. The minimax loss $\log(1 - D^*) = 0$
+# is flat there, so its push is truly zero. The non-saturating loss $-\log D^* = +\infty$ there, so
+# its gradient is *undefined*, not zero: there is no finite slope to follow. (The library's
+# `generator_pushes_1d` returns 0 for it, a convention that keeps its arrays finite; the report
+# below says "undefined" instead.) The critic's push is $\pm K$ whatever the densities do.
 #
 # The library differentiates the course's loss functions with autograd, at each sample, and
 # reports how many fakes are pushed right (push > 0), towards the data:
 
 # %%
 def report_pushes(p_data, p_gen, x_fake):
+    outside = optimal_discriminator(p_data, p_gen)(torch.from_numpy(x_fake)).numpy() == 0  # (n,) p = 0: -log D* = +inf
     for name, push in generator_pushes_1d(p_data, p_gen, x_fake, K=1.0).items():
+        if name == "non-saturating" and outside.any():  # the library's 0 there is a convention, not a gradient
+            print(f"  {name:>14}: undefined (D* = 0) for {outside.mean():.0%} of the fakes: -log D* is +inf there")
+            push = push[~outside]
+            if len(push) == 0:
+                continue
         size = np.abs(push)
         print(f"  {name:>14}: |push| median {np.median(size):.1e}, largest {size.max():.1e}; push > 0 (right) for {np.mean(push > 0):.0%} of the fakes")
 
@@ -100,7 +110,14 @@ report_pushes(Uniform(1.0, 3.0), Uniform(-3.0, -1.0), Uniform(-3.0, -1.0).sample
 # On a log scale the gap is plain to see: across the generated samples, the minimax push under
 # $D^*$ is many orders of magnitude below 1, largest for the fakes nearest the data; the
 # critic's is exactly 1 everywhere. (The non-saturating push is large here only because of the
-# Gaussian tails, as explained above; with the uniforms it was 0.)
+# Gaussian tails, as explained above; with the uniforms it was undefined.)
+#
+# Even with Gaussian tails, the non-saturating push against a *nearly* optimal discriminator is
+# an unstable signal: it is $(1 - D)\,l'$, and far from the data the logit's slope $l'$ is set by
+# densities of order $10^{-14}$, which a trained $D$ gets wrong by orders of magnitude. Arjovsky and
+# Bottou (2017, Theorem 2.6) model such a $D$ as $D^*$ plus small noise and find that the generator's
+# gradient then has a Cauchy-like distribution, with no finite mean or variance: the closer $D$ gets
+# to optimal, the more erratic the generator's updates, not the more accurate.
 
 # %%
 plot_generator_pushes(p_data, p_gen, x_fake, K=1.0)
@@ -140,8 +157,12 @@ for p_real, p_fake in [(p_data, p_gen), (Gaussian(0.0, 1.0), Gaussian(1.0, 2.0))
 # W_1(p, p_G) = \sup_{\|f\|_L \le 1} \; \mathbb E_{x \sim p}[f(x)] - \mathbb E_{\tilde x \sim p_G}[f(\tilde x)].
 # $$
 #
-# On the line we can solve it. With $F$ and $F_G$ the two CDFs, integrate by parts (the boundary
-# terms vanish because $F - F_G \to 0$ at both ends):
+# On the line we can solve it. With $F$ and $F_G$ the two CDFs, integrate by parts. The boundary
+# terms are $\big[f\,(F - F_G)\big]_{-\infty}^{\infty}$, and $F - F_G \to 0$ at both ends is not enough
+# to kill them: a 1-Lipschitz $f$ may grow linearly, $|f(x)| \le |f(0)| + |x|$. What is enough is a
+# finite first moment for both distributions, $\mathbb E|x| < \infty$: then $|x|\,(1 - F(x)) \le \mathbb E\big[|X|\,;\,X > x\big] \to 0$
+# as $x \to \infty$, likewise $|x|\,F(x) \to 0$ as $x \to -\infty$, and the same for $F_G$, so
+# $f\,(F - F_G) \to 0$ at both ends. (Without finite first moments $W_1$ itself can be infinite.)
 #
 # $$
 # \mathbb E_p[f] - \mathbb E_{p_G}[f] = \int f \, (p - p_G)\,dx = \int f'(x)\,\big(F_G(x) - F(x)\big)\,dx .
@@ -178,8 +199,9 @@ print(f"largest slope of the critic: {slopes.max():.4f} (1-Lipschitz)")
 # Lipschitz constant. Watch three things: the red $D^*$ stays a step as long as the two bumps do
 # not overlap; the minimax push (right, log scale) collapses as the bumps separate; the critic's
 # push is always exactly $K$, and its dual value is $K \cdot W_1$. Make the generated bump wider
-# than the real one: the green critic then bends down in the far tails, because there $F_G - F$
-# changes sign.
+# than the real one: with the bumps apart as they start, the green critic then bends down only in
+# the right tail, beyond the real data, where the wider generated bump's tail outweighs the real
+# one's and $F_G - F$ changes sign. Across and between the two bumps its slope stays $+K$.
 
 # %%
 PerfectVsLipschitzExplorer(separation=4.0, real_width=0.5, fake_width=0.5, K=1.0)

@@ -2,7 +2,7 @@
 # # 05 · Keeping a critic Lipschitz
 #
 # **Learning goals.** After this notebook you can
-# 1. bound a network's Lipschitz constant by the product of its layers' (Problem 2), and say why ReLU and the biases do not enter the bound;
+# 1. prove that Lipschitz constants multiply under composition (Problem 2), see when the product bound is tight, and say why ReLU and the biases do not enter it;
 # 2. compute a spectral norm by power iteration, and check it against torch;
 # 3. explain what weight clipping, the gradient penalty and spectral normalisation each guarantee, and measure it;
 # 4. connect LSGAN to the Pearson $\chi^2$ divergence, and see instance noise smooth $D^*$;
@@ -20,16 +20,17 @@ from torch import nn
 
 from course_lib import seed_everything
 from course_lib.gan import lipschitz
-from course_lib.gan.critics import train_critic_variants
+from course_lib.gan.critics import generator_pushes_1d, train_critic_variants, with_instance_noise
 from course_lib.gan.discriminators import optimal_discriminator
 from course_lib.gan.distributions import Gaussian, GaussianRing
 from course_lib.gan.divergences import quadrature_rule
 from course_lib.gan.lipschitz import clip_weights_, empirical_lipschitz, gradient_penalty, lipschitz_upper_bound, spectral_norm
-from course_lib.gan.lipschitz_plots import plot_critic_variants_1d, plot_critic_variants_2d, plot_instance_noise, plot_power_iteration
+from course_lib.gan.lipschitz_plots import plot_critic_variants_1d, plot_critic_variants_2d, plot_instance_noise, plot_power_iteration, w1_spread
 from course_lib.gan.losses import least_squares_generator_loss, least_squares_optimal_discriminator
 from course_lib.gan.networks import Discriminator
 from course_lib.gan.plots import grid_1d, grid_2d
 from course_lib.plotting import use_course_style
+from course_lib.widgets.composition import CompositionExplorer, composition_layers, composition_slope
 from course_lib.widgets.lipschitz import InstanceNoiseExplorer
 
 rng = seed_everything(0)
@@ -48,9 +49,16 @@ use_course_style()
 #
 # ## 2. The maths: Lipschitz constants multiply (Problem 2)
 #
-# If $g$ is $L_2$-Lipschitz and $f$ is $L_1$-Lipschitz, then $f \circ g$ is $L_1 L_2$-Lipschitz.
-# Proving it is Problem 2 of the problem set (two lines, one inequality each). Three more facts
-# finish the argument for a network:
+# If $g$ is $L_2$-Lipschitz and $f$ is $L_1$-Lipschitz, then $f \circ g$ is $L_1 L_2$-Lipschitz. The proof is
+# two inequalities, one per function. For any inputs $x, y$:
+#
+# $$
+# \|f(g(x)) - f(g(y))\| \;\le\; L_1\, \|g(x) - g(y)\| \;\le\; L_1 L_2\, \|x - y\| .
+# $$
+#
+# The first applies $f$'s constant to the two points $g(x)$ and $g(y)$; the second applies $g$'s constant to
+# $x$ and $y$. By induction over the layers, a network's constant is at most the product of its layers'
+# constants. Three more facts finish the argument for a network:
 #
 # * **ReLU is 1-Lipschitz.** If $a, b \ge 0$ it is the identity; if $a, b \le 0$ both outputs are 0;
 #   if $a > 0 > b$, $|\mathrm{relu}(a) - \mathrm{relu}(b)| = a < a - b$. The same holds for LeakyReLU
@@ -95,6 +103,28 @@ with torch.no_grad():
 print(f"Discriminator(2, 32): bound {bound:.3f} -> {lipschitz_upper_bound(net):.3f} with every bias -100; "
       f"measured slope {slope:.3f} -> {empirical_lipschitz(net, plane):.4f}")
 
+# %% [markdown]
+# **When is the product bound tight?** Each of the two inequalities above is an equality only for special
+# pairs: the second needs $x - y$ along the direction $g$ stretches most, the first needs $g(x) - g(y)$ along
+# the direction $f$ stretches most. For two linear layers, $\|W_2 W_1\|_2 = \sigma_{\max}(W_1)\,\sigma_{\max}(W_2)$
+# exactly when the direction $W_1$ sends its unit vectors furthest (its top left singular vector) is the
+# direction $W_2$ stretches most (its top right singular vector). Below, layer 1 is $R(\theta)\,\mathrm{diag}(\sigma_1, s_1)$,
+# an ellipse whose long axis points at angle $\theta$, and layer 2 is $\mathrm{diag}(\sigma_2, s_2)$: turn $\theta$ and the
+# slope falls from the bound $\sigma_1\sigma_2$ (aligned) to $\max(\sigma_1 s_2, s_1\sigma_2)$ (perpendicular). A ReLU
+# between the layers has Jacobian $\mathrm{diag}(d)$ with $d_i \in \{0, 1\}$, so it never raises the bound, though it
+# can change which direction wins.
+#
+# *Check yourself:* with $\sigma_1 = 2, s_1 = 0.5, \sigma_2 = 1.5, s_2 = 0.5$, what is the slope at $\theta = 90°$?
+
+# %%
+for theta in (0.0, 30.0, 60.0, 90.0):
+    W1, W2 = composition_layers(2.0, 0.5, theta, 1.5, 0.5)
+    print(f"θ = {theta:4.0f}°: bound σ1·σ2 = 3.00, slope ‖W2 W1‖ = {composition_slope(W1, W2):.3f}, "
+          f"with a ReLU between {composition_slope(W1, W2, relu=True):.3f}")
+
+# %%
+CompositionExplorer()
+
 
 # %% [markdown]
 # ## 3. Spectral norm by power iteration
@@ -130,9 +160,14 @@ print(f"torch.linalg.matrix_norm(W, 2): {torch.linalg.matrix_norm(W, 2):.10f}   
 # library's fixed random start, and compare the measured factor per round with $(\sigma_2/\sigma_1)^4$:
 
 # %%
-def relative_errors(W, n_iters=60):
+def relative_errors(W, n_iters=60):  # after 1, 2, ..., n_iters rounds from the library's start; each call continues from the last u
     exact = torch.linalg.matrix_norm(W, 2)
-    return np.array([float(abs(spectral_norm(W, k)[0] - exact) / exact) for k in range(1, n_iters + 1)])
+    sigma, u, _ = spectral_norm(W, 1)
+    errors = [float(abs(sigma - exact) / exact)]
+    for _ in range(n_iters - 1):
+        sigma, u, _ = spectral_norm(W, 1, u)
+        errors.append(float(abs(sigma - exact) / exact))
+    return np.array(errors)
 
 def with_top_singular_values(ratio):  # (32, 16) with sigma_1 = 1, sigma_2 = ratio, the rest at most ratio / 2
     U, _, Vh = torch.linalg.svd(torch.randn(32, 16, generator=rng, dtype=torch.float64), full_matrices=False)
@@ -197,12 +232,13 @@ print(f"product bound {bound:.3f}, largest measured gradient norm {measured:.3f}
 # The bound is loose because it assumes each layer stretches the one direction that the next
 # layer stretches most, and that every ReLU is on; a real network is rarely so aligned. Spectral
 # normalisation makes every factor 1 (exactly, once its power iteration has converged; here we run
-# 20 iterations on a fixed network), so the bound becomes 1, and the true constant is somewhat lower
-# still: an SN critic is "at most 1", often well below.
+# 20 iterations on a fixed network), so the bound becomes 1, and the true constant can lie far below
+# it (below: 0.11, about a ninth of the bound): an SN critic is "at most 1", not "1".
 
 # %%
 lipschitz.apply_spectral_norm_(critic, n_iters=20)
-print(f"after spectral normalisation: bound {lipschitz_upper_bound(critic):.4f}, measured {empirical_lipschitz(critic, probe):.3f}")
+bound, measured = lipschitz_upper_bound(critic), empirical_lipschitz(critic, probe)
+print(f"after spectral normalisation: bound {bound:.4f}, measured {measured:.3f}, {measured / bound:.0%} of the bound")
 
 # %% [markdown]
 # **A warning about convolutions.** Spectral normalisation as usually implemented reshapes a conv
@@ -234,8 +270,11 @@ for hidden, depth in [(16, 2), (32, 2), (64, 2), (32, 3)]:
 
 # %% [markdown]
 # With $c = 0.01$ the clipped critics are extremely flat: their slopes are a tiny, architecture-
-# dependent fraction of 1. WGAN's critic estimates $K \cdot W_1$ for an unknown K, which is fine for
-# the generator's direction but not for reading off a distance.
+# dependent fraction of 1. What does a clipped critic compute, then? Every clipped network is
+# K-Lipschitz, so the best of them reaches at most $\sup_{\mathrm{Lip}(f) \le K} \mathbb E_p f - \mathbb E_{p_G} f = K \cdot W_1$.
+# That is a bound, not an estimate: the clipped networks are a small part of all K-Lipschitz
+# functions, so their supremum can lie far below $K \cdot W_1$, and K itself is only a worst case.
+# The critic's value may still point the generator in a useful direction, but it is not a distance we can read off.
 #
 # ## 6. The gradient penalty
 #
@@ -324,13 +363,26 @@ print(f"N(2, 0.5²) real vs N(-2, 0.5²) fake, at x̃ = -2: D* = {d_fake.item():
       f"push on x̃ = {-grad.item():.1e}")
 
 # %% [markdown]
-# **Instance noise** (Sønderby et al., 2017; Arjovsky and Bottou, 2017) adds the same Gaussian noise to
-# real and generated samples before the discriminator sees them. The discriminator then compares the
+# **Instance noise** (Sønderby et al., 2017; Arjovsky and Bottou, 2017) adds Gaussian noise of one
+# standard deviation $\sigma$ to real and generated samples alike, a fresh independent draw for every
+# sample, before the discriminator sees them. The discriminator then compares the
 # two densities *blurred* by the noise, which overlap even when the originals do not, so $D^*$
-# has a slope where the fakes are. Two narrow bumps, blurred more and more:
+# has a slope where the fakes are. Two narrow bumps, of width 0.1 and 2 apart, blurred more and
+# more; first the mean push the minimax loss gives the clean fakes:
 
 # %%
-plot_instance_noise(Gaussian(1.0, 0.1), Gaussian(-1.0, 0.1), noise_stds=(0.0, 0.3, 0.8))
+real_bump, fake_bump = Gaussian(1.0, 0.1), Gaussian(-1.0, 0.1)
+x_clean = np.linspace(-1.25, -0.75, 40)  # (40,) the clean fakes, within 2.5 widths of their mean
+for noise_std in (0.0, 0.3, 0.5, 1.0):
+    pushes = generator_pushes_1d(with_instance_noise(real_bump, noise_std), with_instance_noise(fake_bump, noise_std), x_clean)
+    print(f"noise std {noise_std}: mean |minimax push| on the fakes {np.abs(pushes['minimax']).mean():.1e}")
+
+# %% [markdown]
+# At $\sigma = 0.3$ the push is still tiny; by $\sigma = 0.5$, half the bumps' distance to their midpoint, the blurred
+# densities overlap enough for $D^*$ to slope across the fakes:
+
+# %%
+plot_instance_noise(real_bump, fake_bump, noise_stds=(0.0, 0.5, 1.0))
 plt.show()
 
 # %% [markdown]
@@ -338,63 +390,164 @@ plt.show()
 # orders of magnitude as the noise grows. In practice the noise is annealed to zero during training.
 
 # %%
-InstanceNoiseExplorer(noise_std=0.3, separation=2.0)
+InstanceNoiseExplorer(noise_std=0.5, separation=2.0)
 
 # %% [markdown]
 # ## 8. The four critics, trained side by side
 #
 # Now train a WGAN with each critic: no constraint, clipping ($c = 0.05$), gradient penalty
-# and spectral normalisation, with the same seed, networks, optimiser and number of steps. We set
-# the penalty's weight to $\lambda = 1$: the paper's $\lambda = 10$ was tuned for images, and on
-# toys whose distances are about 1 it lets the penalty swamp the critic's objective. The library's `train_wgan` is notebook 01's loop with the Wasserstein losses; only
-# `critic_step` differs by variant. We measure progress independently of the critics, by the
-# Wasserstein distance between generated and real samples (sliced, in 2D).
+# and spectral normalisation, with the same networks, optimiser and number of steps. Short runs on
+# toys are noisy, so each comparison runs on three seeds, and the figures show the mean with the
+# range over the seeds. To fit three seeds into the notebook's time, the runs are short: in 1D, 30
+# generator steps with one critic step each (WGAN uses 5; on this toy one already shows what
+# matters), and a generator learning rate (5e-3) high enough to reach the data in that time.
+#
+# We set the penalty's weight to $\lambda = 1$. That is this course's choice for its toys, not the
+# paper's: Gulrajani et al. use $\lambda = 10$ in every experiment, from toy tasks to large ImageNet
+# CNNs. Our reason is a trap of the penalised critic in one dimension, derived and measured below:
+# it lets the generator run past the data by up to $2\lambda$, and on a toy of scale 1, $2\lambda = 20$ is no limit at all.
+#
+# The library's `train_wgan` is notebook 01's loop with the Wasserstein losses; only `critic_step`
+# differs by variant. We measure progress independently of the critics, by the Wasserstein
+# distance between generated and real samples (sliced, in 2D).
 
 # %%
+seeds = (0, 1, 2)
 target_1d = Gaussian(2.0, 0.5)
-runs_1d = train_critic_variants(target_1d, data_dim=1, grid=grid_1d(-3, 9, 161), num_steps=50, critic_steps=3, lr_critic=1e-2, gp_lambda=1.0)
-for variant, run in runs_1d.items():
-    print(f"{variant:>5}: W1 to the data {run.w1_samples[0]:.2f} -> {run.w1_samples[-1]:.2f}; critic's own estimate at the end {run.w_estimate[-1]:+.2f}")
+settings_1d = dict(num_steps=30, critic_steps=1, lr_critic=1e-2, lr_g=5e-3, gp_lambda=1.0)
+by_seed = [train_critic_variants(target_1d, data_dim=1, grid=grid_1d(-3, 9, 161), seed=seed, track_sn_lag=seed == 0, **settings_1d) for seed in seeds]
+runs_1d = {variant: [runs[variant] for runs in by_seed] for variant in by_seed[0]}  # variant -> one run per seed
+for variant, runs in runs_1d.items():
+    steps, mean, low, high = w1_spread(runs)
+    rises = ", ".join(f"{max(run.w1_samples[int(np.argmin(run.w1_samples)):]) - min(run.w1_samples):.2f}" for run in runs)
+    estimates = ", ".join(f"{run.w_estimate[-1]:+.2f}" for run in runs)
+    print(f"{variant:>5}: W1 to the data {mean[0]:.2f} -> {mean[-1]:.2f} at the end (seeds {low[-1]:.2f} to {high[-1]:.2f}); "
+          f"rise after each seed's lowest point {rises}; critic's estimate at the end {estimates}")
 
 # %%
 plot_critic_variants_1d(runs_1d, target_1d)
 plt.show()
 
+
 # %% [markdown]
 # Read the curves with the critics' shapes in mind:
 #
-# * **no constraint**: the critic's estimate is meaningless (it swings to huge values), and its
-#   shape is whatever the last steps made it; it works here only by luck of a short run.
+# * **no constraint**: the critic's estimate is meaningless (at the end it is negative on two seeds
+#   of three, though the fakes are still away from the data, and nothing bounds its size), and its
+#   shape is whatever the last steps made it. The generator does get near the data here, but the
+#   critic's value tells us nothing about how near.
 # * **clipping**: the critic is nearly flat (tiny K), but its *direction* is right, and Adam rescales
 #   small gradients, so the generator still moves.
-# * **gradient penalty**: in one dimension the penalty pins the slope at $\pm 1$, and a critic can only
-#   turn from $+1$ to $-1$ through slope 0, which the penalty punishes. When the fakes overshoot the
-#   data, the critic keeps pointing the old way and the generator runs past: watch $W_1$ rise again.
-#   In 2D or more a slope vector can rotate while keeping norm 1, so this particular trap is gone.
-# * **spectral norm**: slopes at most about 1 and free to shrink; the generator settles onto the data.
-#   "About", because $\sigma$ lags behind the fast-moving weights. The cell below measures it: the true
-#   spectral norm of each normalised weight, just before each call of the critic, over the whole run,
-#   with the 2 power iterations per call used here and with Miyato et al.'s 1 (one more short run).
-#   The network's bound is the product over its layers, so it can exceed 1 by more.
+# * **gradient penalty**: the generator reaches the data, then on every seed $W_1$ rises again: the
+#   fakes run past the data and the critic keeps pointing the old way. Why is the subject of the next cell.
+# * **spectral norm**: slopes at most about 1 and free to shrink; the generator comes close and stays
+#   within about 0.2 of its best distance.
+#   "About", because $\sigma$ lags behind the fast-moving weights. The cell after next measures it.
+#
+# **Why the penalised critic overshoots.** Take the simplest critic, a linear one, $f(x) = t\,x$, and
+# let $\Delta = \mathbb E_p[x] - \mathbb E_{p_G}[x]$ be the gap between the means. Its slope is $|t|$ everywhere,
+# so the critic's loss is
+#
+# $$
+# L(t) = -(\mathbb E_p f - \mathbb E_{p_G} f) + \lambda(|t| - 1)^2 = -t\Delta + \lambda(|t| - 1)^2 .
+# $$
+#
+# While the fakes are left of the data ($\Delta > 0$) the critic learns $t > 0$. Once they overshoot
+# ($\Delta < 0$) the right critic has $t < 0$: the global minimum is at $t = -1 - |\Delta|/(2\lambda)$, value
+# $-|\Delta| - \Delta^2/(4\lambda)$. But on the side $t > 0$, $L(t) = t|\Delta| + \lambda(t - 1)^2$ is a parabola with
+# $L'(t) = |\Delta| + 2\lambda(t - 1) = 0$ at
+#
+# $$
+# t^* = 1 - \frac{|\Delta|}{2\lambda}, \qquad L''(t) = 2\lambda > 0,
+# $$
+#
+# which lies in $t > 0$, a local minimum, whenever $|\Delta| < 2\lambda$. At $t = 0$ the loss has a kink with
+# right slope $|\Delta| - 2\lambda < 0$ and left slope $|\Delta| + 2\lambda > 0$: a ridge of height
+# $\lambda(1 - |\Delta|/(2\lambda))^2$ above $L(t^*) = |\Delta| - \Delta^2/(4\lambda)$. A critic that had $t \approx 1$ slides into $t^*$
+# and stays, still telling the generator to move right, away from the data, until $|\Delta|$ reaches $2\lambda$.
+#
+# This replaces a tempting but wrong argument, "a critic can only turn from slope $+1$ to $-1$ through
+# slope 0, which the penalty punishes". That holds only for a differentiable critic. A LeakyReLU
+# critic can switch the sign of its slope at a kink without ever having slope 0, as notebook 04's
+# optimal critic does where the two CDFs cross. The trap is a local minimum of the loss in the critic's weights.
+# In two or more dimensions it is gone: write $w = r(\cos\theta, \sin\theta)$ with $\Delta$ along $\theta = 0$; the
+# loss $-r|\Delta|\cos\theta + \lambda(r - 1)^2$ has its maximum in $\theta$ at the old direction, so $w$ rotates
+# round to the data without shrinking. Check $t^*$ numerically: a fine grid over $t > 0$, and gradient
+# descent (by autograd) from $t = 1$, against the formula:
 
 # %%
-sn_one_iteration = train_critic_variants(target_1d, data_dim=1, variants=("sn",), num_steps=50, critic_steps=3, lr_critic=1e-2, sn_iters=1)["sn"]
-print(f"largest norm of a normalised weight during training: {max(runs_1d['sn'].sn_weight_norm):.2f} with 2 power iterations per call, "
+def linear_critic_loss(t, delta, lam):  # -t Delta + lam (|t| - 1)^2: the WGAN-GP critic loss of f(x) = t x
+    return -t * delta + lam * (t.abs() - 1) ** 2
+
+t_grid = torch.linspace(0.0, 3.0, 300_001, dtype=torch.float64)  # the side t > 0: the critic still points right
+for lam, delta in [(1.0, -0.5), (1.0, -1.5), (10.0, -5.0), (10.0, -15.0), (1.0, -2.5)]:
+    on_grid = float(t_grid[linear_critic_loss(t_grid, delta, lam).argmin()])
+    t = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)  # the critic before the overshoot
+    for _ in range(60):  # each step halves the distance to the minimum on its side
+        (grad,) = torch.autograd.grad(linear_critic_loss(t, delta, lam), t)
+        t = (t - 0.25 / lam * grad).detach().requires_grad_(True)
+    formula = f"t* = 1 - |Δ|/(2λ) = {1 - abs(delta) / (2 * lam):.4f}" if abs(delta) < 2 * lam else "no t* (|Δ| >= 2λ)"
+    print(f"λ = {lam:>4}, Δ = {delta:+.1f}: {formula}; grid minimum over t >= 0 at {on_grid:.4f}; "
+          f"descent from t = 1 ends at {float(t.detach()):+.4f}; global minimum -1 - |Δ|/(2λ) = {-1 - abs(delta) / (2 * lam):+.4f}")
+
+# %% [markdown]
+# Formula, grid and descent agree on each trapped case; with $|\Delta| = 2.5 > 2\lambda = 2$ the trap has
+# opened, the grid's minimum sits on the edge $t = 0$, and descent crosses to the global minimum.
+#
+# The model predicts what $\lambda = 10$ does to the 1D toy: the trap holds until the fakes are 20 away.
+# Train the penalised critic again with $\lambda = 10$, same seeds and settings but only 20 steps (to save time), and compare the
+# critic's final slope between the data and the fakes, $(\mathbb E_p f - \mathbb E_{p_G} f)/\Delta$, with $t^*$:
+
+# %%
+wide_grid = grid_1d(-30, 30, 601)  # the fakes run far
+x_real = target_1d.sample(2000, generator=torch.Generator().manual_seed(3))[:, 0].numpy()  # (2000,)
+for seed in seeds:
+    run = train_critic_variants(target_1d, data_dim=1, variants=("gp",), grid=wide_grid, seed=seed, **{**settings_1d, "gp_lambda": 10.0, "num_steps": 20})["gp"]
+    critic = lambda x: np.interp(x, run.grid[:, 0], run.critic_grid)
+    delta = x_real.mean() - run.x_fake[:, 0].mean()
+    slope = (critic(x_real).mean() - critic(run.x_fake[:, 0]).mean()) / delta  # the critic's t; t * delta < 0 points away
+    print(f"λ = 10, seed {seed}: W1 to the data after 20 steps {run.w1_samples[-1]:.1f} (λ = 1: {runs_1d['gp'][seed].w1_samples[2]:.1f}); "
+          f"Δ = {delta:+.1f}; critic's slope {slope:+.2f}, pointing {'away from' if slope * delta < 0 else 'towards'} the data; "
+          f"t* predicts {'+' if delta < 0 else '-'}{1 - abs(delta) / 20:.2f}")
+
+# %% [markdown]
+# With $\lambda = 10$ the generator runs away from the data on every seed, and the critic's slope sits
+# within about 0.15 of the spurious minimum $t^*$ (a network is not a linear critic), pointing the wrong way; with $\lambda = 1$ the generator also overshoots,
+# but $W_1$ stays below $2\lambda = 2$. That is why this course uses $\lambda = 1$ on its toys. Images are another matter: there
+# the critic is far from linear, and the data's scale is not 1.
+#
+# Back to spectral normalisation's lag. The cell below takes the true spectral norm of each
+# normalised weight, just before each call of the critic, over the whole run of seed 0 (the measurement
+# costs an SVD per layer per call, so the other seeds skip it), with the 2 power iterations per call
+# used here and with Miyato et al.'s 1 (one more short run).
+# The network's bound is the product over its layers, so it can exceed 1 by more.
+
+# %%
+sn_one_iteration = train_critic_variants(target_1d, data_dim=1, variants=("sn",), **{**settings_1d, "sn_iters": 1})["sn"]
+print(f"largest norm of a normalised weight during training (seed 0): {max(runs_1d['sn'][0].sn_weight_norm):.2f} with 2 power iterations per call, "
       f"{max(sn_one_iteration.sn_weight_norm):.2f} with 1")
 
 # %% [markdown]
-# In 2D, on a ring of four Gaussians:
+# In 2D, on a ring of four Gaussians, again three seeds; to save time, the runs are shorter still
+# (20 generator steps, with a generator learning rate of 8e-3) and use batches of 64 instead of 128:
 
 # %%
 ring = GaussianRing(num_modes=4, radius=1.5, std=0.25)
-runs_2d = train_critic_variants(ring, data_dim=2, num_steps=50, critic_steps=2, lr_g=3e-3, lr_critic=1e-2, gp_lambda=1.0)
+settings_2d = dict(num_steps=20, critic_steps=2, batch_size=64, lr_critic=1e-2, lr_g=8e-3, gp_lambda=1.0, track_sn_lag=False)
+by_seed = [train_critic_variants(ring, data_dim=2, seed=seed, **settings_2d) for seed in seeds]
+runs_2d = {variant: [runs[variant] for runs in by_seed] for variant in by_seed[0]}
+for variant, runs in runs_2d.items():
+    _, mean, low, high = w1_spread(runs)
+    print(f"{variant:>5}: sliced W1 at the end {mean[-1]:.2f} (seeds {low[-1]:.2f} to {high[-1]:.2f})")
+
+# %%
 plot_critic_variants_2d(runs_2d, ring)
 plt.show()
 
 # %% [markdown]
-# In 2D the penalised critic no longer traps the generator. Short runs on toys are noisy, and one
-# seed decides little: the ranking of the four here can change with the seed, the learning rates,
-# or $\lambda$ (try $\lambda = 10$), so rerun before believing it. What holds on every seed is structural: the unconstrained critic's estimate is
+# In 2D the penalised critic no longer traps the generator, as the rotation argument predicts. Three
+# seeds are better than one but still few: where the bands overlap, the ranking of the four can change
+# with the seed, the learning rates or the run's length, so rerun before believing it. What holds on every seed is structural: the unconstrained critic's estimate is
 # not a distance, clipping's scale depends on the architecture, and SN's bound is 1 once its power
 # iteration has converged (during training its lag lets each layer's norm exceed 1, as measured above).
 #
@@ -414,15 +567,17 @@ print(f"measured {empirical_lipschitz(clipped, grid_1d(-5, 5, 1001)):.4f}, guara
 #
 # ## Summary
 #
-# * Lipschitz constants multiply under composition (Problem 2); ReLU and LeakyReLU are 1-Lipschitz,
+# * Lipschitz constants multiply under composition (Problem 2), and the product is reached only when each layer's most-stretched direction feeds the next one's; ReLU and LeakyReLU are 1-Lipschitz,
 #   biases cancel from the bound (though they change the actual slope), and a linear layer stretches
 #   by its spectral norm. So $\mathrm{Lip}(f) \le \prod_i \sigma_{\max}(W_i)$, a bound that is usually loose.
-# * Power iteration finds $\sigma_{\max}$ in a few matrix-vector products, its error shrinking by
-#   $(\sigma_2/\sigma_1)^4$ per round; spectral normalisation divides by it, with one or two iterations
+# * Power iteration finds $\sigma_{\max}$ with two matrix-vector products per round, its error shrinking by
+#   $(\sigma_2/\sigma_1)^4$ per round: about 10 rounds reach round-off for a gap of 0.5, while a random matrix's small gap took 500; spectral normalisation divides by it, with one or two iterations
 #   per step from the previous $u$, so its $\sigma$ lags a fast-moving $W$ (see section 8). For
 #   convolutions the reshaped kernel's norm is not a bound.
 # * Weight clipping guarantees some $K = \prod c\sqrt{m_i n_i}$, set by the architecture. The gradient
-#   penalty is soft and acts on the slope directly, per sample over all input dimensions.
+#   penalty is soft and acts on the slope directly, per sample over all input dimensions; in 1D its
+#   loss has a spurious minimum at $t^* = 1 - |\Delta|/(2\lambda)$ that lets the generator overshoot by up to $2\lambda$,
+#   which is why our toys use $\lambda = 1$ (the paper's 10 is used on every task there).
 # * LSGAN at its optimum minimises $2\chi^2_{\text{Pearson}}(p_G \,\|\, \tfrac12(p + p_G))$, which is at most 2
 #   and saturates like the JSD; its benefit is a gradient in the score that does not vanish for a
 #   non-optimal $D$. Instance noise blurs both densities so that $D^*$ has a slope.

@@ -78,3 +78,22 @@ def test_ring_samples_cover_all_modes_and_one_mode_covers_one():
     assert ring.modes_covered(ring.sample(2000, generator=rng)) == 8
     one_mode = ring.means[3] + 0.1 * torch.randn(500, 2, generator=rng)
     assert ring.modes_covered(one_mode) == 1
+
+
+def test_high_quality_fraction_of_the_ring_itself_is_the_gaussian_3_std_probability():
+    # Peer: for a 2D standard Gaussian, P(|x| < 3) = 1 - exp(-9/2) (a chi distribution with 2 degrees of freedom).
+    ring = GaussianRing(num_modes=8, radius=2.0, std=0.1)
+    x = ring.sample(20_000, generator=torch.Generator().manual_seed(0))
+    assert ring.high_quality_fraction(x) == pytest.approx(1 - math.exp(-4.5), abs=0.005)  # 5 standard errors of a share near 0.99
+
+
+def test_a_blurred_ring_covers_every_mode_but_few_of_its_samples_are_high_quality():
+    # The failure the coverage count misses: samples spread evenly along the whole circle.
+    ring = GaussianRing(num_modes=8, radius=2.0, std=0.1)
+    angles = 2 * math.pi * torch.rand(20_000, generator=torch.Generator().manual_seed(0))
+    smeared = 2.0 * torch.stack([angles.cos(), angles.sin()], dim=1)  # (20000, 2) on the circle
+    assert ring.modes_covered(smeared) == 8
+    # On the circle, a point is within 0.3 of a mode when its angle is within 2 arcsin(0.3 / 4) of the mode's.
+    expected = 8 * 2 * (2 * math.asin(0.3 / 4)) / (2 * math.pi)  # 0.382
+    assert ring.high_quality_fraction(smeared) == pytest.approx(expected, abs=0.02)
+    assert ring.high_quality_fraction(torch.zeros(10, 2)) == 0.0

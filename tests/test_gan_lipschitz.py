@@ -317,3 +317,119 @@ def test_empirical_lipschitz_insists_on_one_output_per_point():
         empirical_lipschitz(lambda x: x, torch.randn(4, 2))
     with pytest.raises(ValueError, match="batch of points"):
         empirical_lipschitz(lambda x: x, torch.randn(4))
+
+
+@pytest.mark.parametrize("bad_value", [float("nan"), float("inf"), -float("inf")])
+def test_empirical_lipschitz_refuses_a_point_with_nan_or_inf_naming_it(bad_value):
+    # Before, a linear f gave its slope (6.0) whatever the NaN point: a number with no meaning.
+    x = torch.randn(5, 4)
+    x[3, 1] = bad_value
+    with pytest.raises(ValueError, match=r"1 point\(s\) with NaN or inf \(the first is x\[3\]\).*torch\.isfinite"):
+        empirical_lipschitz(lambda x: 3 * x.sum(dim=1), x)
+
+
+def test_empirical_lipschitz_refuses_an_empty_batch_instead_of_a_torch_error():
+    with pytest.raises(ValueError, match=r"empty batch \(shape \(0, 4\)\).*at least one point"):
+        empirical_lipschitz(lambda x: 3 * x.sum(dim=1), torch.empty(0, 4))
+
+
+def test_empirical_lipschitz_says_how_to_fix_a_wrong_input():
+    with pytest.raises(ValueError, match=r"got shape \(4,\).*x\.unsqueeze\(0\)"):
+        empirical_lipschitz(lambda x: x.sum(dim=1), torch.randn(4))
+    with pytest.raises(ValueError, match=r"float tensor.*got torch\.int64.*x\.float\(\)"):
+        empirical_lipschitz(lambda x: x.sum(dim=1), torch.ones(3, 2, dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"got list.*torch\.as_tensor"):
+        empirical_lipschitz(lambda x: x.sum(dim=1), [[1.0, 2.0]])
+    with pytest.raises(TypeError, match=r"`f` must be a function or a module.*got int"):
+        empirical_lipschitz(3, torch.randn(3, 2))
+
+
+def test_empirical_lipschitz_refuses_an_f_that_returns_nan_naming_the_point():
+    def f(x):
+        return torch.where(torch.arange(len(x)) == 2, torch.nan, x.sum(dim=1))  # (B,): NaN at point 2
+
+    with pytest.raises(ValueError, match=r"returned NaN or inf at x\[2\]"):
+        empirical_lipschitz(f, torch.randn(4, 3))
+
+
+def test_empirical_lipschitz_still_measures_valid_points_like_torch_autograd():
+    # Peer: torch.func.jacrev of a linear map x -> W x gives W's rows; the largest row norm is the answer.
+    W = torch.randn(3, dtype=torch.float64)
+    x = torch.randn(6, 3, dtype=torch.float64)
+    expected = float(torch.func.vmap(torch.func.jacrev(lambda xi: (W * xi).sum()))(x).norm(dim=1).max())
+    assert empirical_lipschitz(lambda x: x @ W, x) == pytest.approx(expected, rel=1e-12)  # float64: exact up to rounding
+
+
+# ----------------------------------------------------------------------------- notebook 05's seeds and figures
+
+
+def test_turning_off_the_sn_lag_measurement_changes_nothing_but_the_record():
+    # normalised_weight_norms works on a copy of u and draws no random numbers: training must be identical.
+    from course_lib.gan.critics import CriticConfig, train_critic_variants
+    from course_lib.gan.distributions import Gaussian
+
+    tracked = train_critic_variants(Gaussian(2, 0.5), 1, variants=("sn",), num_steps=5)["sn"]
+    untracked = train_critic_variants(Gaussian(2, 0.5), 1, variants=("sn",), num_steps=5, track_sn_lag=False)["sn"]
+    assert untracked.w_estimate == tracked.w_estimate and untracked.w1_samples == tracked.w1_samples
+    assert len(tracked.sn_weight_norm) == 5 and untracked.sn_weight_norm == []
+    with pytest.raises(ValueError, match="track_sn_lag must be True or False"):
+        CriticConfig(track_sn_lag=1)
+
+
+@pytest.mark.parametrize("lam, delta", [(1.0, -0.5), (1.0, -1.9), (10.0, -5.0), (10.0, -19.0)])
+def test_linear_critic_penalty_loss_has_the_spurious_minimum_of_notebook_05(lam, delta):
+    # Peer: scipy's bounded scalar minimiser on the side t > 0 of -t Delta + lam (|t| - 1)^2, against
+    # t* = 1 - |Delta| / (2 lam); xatol 1e-10, so 1e-7 leaves room for the minimiser's tolerance.
+    from scipy.optimize import minimize_scalar
+
+    loss = lambda t: -t * delta + lam * (abs(t) - 1) ** 2
+    found = minimize_scalar(loss, bounds=(1e-12, 3.0), method="bounded", options={"xatol": 1e-10}).x
+    t_star = 1 - abs(delta) / (2 * lam)
+    assert found == pytest.approx(t_star, abs=1e-7)
+    assert loss(-1 - abs(delta) / (2 * lam)) < loss(t_star) < loss(0.0)  # a local minimum behind a ridge at t = 0
+    # and plain gradient descent from t = 1 (the critic before the overshoot) stays in it, as in the notebook
+    t = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    for _ in range(200):
+        (grad,) = torch.autograd.grad(-t * delta + lam * (t.abs() - 1) ** 2, t)
+        t = (t - 0.25 / lam * grad).detach().requires_grad_(True)
+    assert float(t.detach()) == pytest.approx(t_star, abs=1e-12)
+
+
+def test_w1_spread_gives_mean_min_and_max_over_seeds_and_refuses_mismatched_steps():
+    from course_lib.gan.critics import CriticConfig, CriticHistory
+    from course_lib.gan.lipschitz_plots import w1_spread
+
+    runs = [CriticHistory(CriticConfig(), w1_steps=[1, 10], w1_samples=w) for w in ([2.0, 0.3], [2.2, 0.9], [1.9, 0.6])]
+    steps, mean, low, high = w1_spread(runs)
+    assert steps.tolist() == [1, 10] and mean == pytest.approx([2.0333333, 0.6]) and low.tolist() == [1.9, 0.3] and high.tolist() == [2.2, 0.9]
+    assert w1_spread(runs[0])[1].tolist() == [2.0, 0.3]  # one run is a spread of one
+    with pytest.raises(ValueError, match="different steps"):
+        w1_spread([runs[0], CriticHistory(CriticConfig(), w1_steps=[1, 20], w1_samples=[2.0, 0.1])])
+    with pytest.raises(ValueError, match="non-empty list"):
+        w1_spread([])
+
+
+def test_critic_variant_figures_draw_bands_over_seeds_and_tell_variants_apart_without_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib.gan.critics import train_critic_variants
+    from course_lib.gan.distributions import Gaussian, GaussianRing
+    from course_lib.gan.lipschitz_plots import plot_critic_variants_1d, plot_critic_variants_2d
+
+    by_seed = [train_critic_variants(Gaussian(2, 0.5), 1, num_steps=10, grid=torch.linspace(-3, 5, 41)[:, None], seed=s) for s in (0, 1)]
+    runs = {variant: [r[variant] for r in by_seed] for variant in by_seed[0]}
+    fig = plot_critic_variants_1d(runs, Gaussian(2, 0.5))
+    ax_w = fig.axes[0]
+    assert len(ax_w.collections) == 4 and "2 seeds" in ax_w.get_title()  # one min-max band per variant
+    looks = {(str(line.get_linestyle()), line.get_marker()) for line in ax_w.get_lines()}
+    assert len(looks) == 4  # dash pattern and marker differ for every variant
+    plt.close(fig)
+    ring = GaussianRing()
+    runs_2d = {variant: [run] for variant, run in train_critic_variants(ring, 2, num_steps=2).items()}
+    fig = plot_critic_variants_2d(runs_2d, ring)
+    markers = {type(c.get_paths()[0]).__name__ + str(c.get_paths()[0].vertices.shape) for c in fig.axes[1].collections}
+    assert len(markers) == 2  # real dots and generated crosses have different shapes
+    plt.close(fig)

@@ -6,7 +6,7 @@ import torch
 from course_lib.gan.distributions import Gaussian, GaussianRing, Mixture
 from course_lib.gan.networks import Discriminator, Generator
 from course_lib.gan.plots import grid_1d
-from course_lib.gan.training import GANConfig, generator_gradient_norm, train_discriminator, train_gan
+from course_lib.gan.training import GANConfig, generator_gradient_norm, generator_push, train_discriminator, train_gan
 
 TWO_MODES = Mixture([Gaussian(-2.0, 0.5), Gaussian(2.0, 0.5)])
 
@@ -135,3 +135,49 @@ def test_divergence_is_reported_with_its_step():
 def test_unknown_loss_name_is_rejected():
     with pytest.raises(ValueError, match="`loss` must be one of"):
         generator_gradient_norm(Generator(), Discriminator(), "wasserstein")
+
+
+def per_sample_push(discriminator, x, loss):
+    """Peer: torch.func's per-sample gradient of the loss of a batch of one, for every sample (vmap over grad)."""
+    from torch.func import grad, vmap
+
+    from course_lib.gan.losses import GENERATOR_LOSSES
+
+    one_sample_loss = lambda xi: GENERATOR_LOSSES[loss](discriminator(xi.unsqueeze(0)))  # noqa: E731
+    return -vmap(grad(one_sample_loss))(x)
+
+
+@pytest.mark.parametrize("loss", ["non-saturating", "saturating"])
+def test_snapshot_push_is_autograds_per_sample_gradient_of_the_generator_loss(loss):
+    # The last snapshot is taken with the final D (the G step after D's last step leaves D alone).
+    torch.manual_seed(0)
+    ring = GaussianRing(num_modes=8, radius=2.0, std=0.1)
+    generator, discriminator = Generator(2, 2, hidden=16), Discriminator(2, hidden=16)
+    config = GANConfig(num_steps=6, snapshot_every=3, num_shown=64, generator_loss=loss)
+    history = train_gan(generator, discriminator, ring, config, rng=torch.Generator().manual_seed(0), progress=False)
+    last = history.snapshots[-1]
+    x = torch.from_numpy(last.x_fake)
+    peer = per_sample_push(discriminator, x, loss)
+    assert last.push.shape == (64, 2)
+    # float32 through the same small network: agreement to round-off.
+    assert torch.allclose(torch.from_numpy(last.push), peer, rtol=1e-5, atol=1e-7)
+    # and the chain rule of notebook 01: (1 - D) grad l for the non-saturating loss, D grad l for the saturating one
+    from torch.func import grad, vmap
+
+    grad_logit = vmap(grad(lambda xi: discriminator(xi.unsqueeze(0)).squeeze(0)))(x)  # (64, 2)
+    with torch.no_grad():
+        d = discriminator.prob(x).unsqueeze(1)  # (64, 1)
+    weight = 1 - d if loss == "non-saturating" else d
+    assert torch.allclose(torch.from_numpy(last.push), weight * grad_logit, rtol=1e-4, atol=1e-6)
+
+
+def test_generator_push_leaves_the_discriminators_gradients_alone():
+    discriminator = Discriminator(data_dim=2)
+    push = generator_push(discriminator, torch.randn(8, 2, generator=torch.Generator().manual_seed(0)))
+    assert push.shape == (8, 2) and not push.requires_grad
+    assert all(p.grad is None for p in discriminator.parameters())
+
+
+def test_generator_push_names_the_losses_it_knows():
+    with pytest.raises(ValueError, match="`generator_loss` must be one of"):
+        generator_push(Discriminator(), torch.zeros(3, 1), "wasserstein")

@@ -64,3 +64,47 @@ def test_bench_sweeps_every_control(explorer):
 def test_every_explorer_module_is_found_for_the_bench():
     import_all_explorers()
     assert "01_gan_game: step mode" in BENCH_EXPLORERS
+
+
+# ----------------------------------------------------------------------------- the 2D view with GAN Lab's arrows
+
+from course_lib.gan.plots import push_arrows  # noqa: E402
+from course_lib.widgets.gan_game import RING, GanRingExplorer, ring_run  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ring_explorer() -> GanRingExplorer:
+    return GanRingExplorer(ring_run(num_steps=30, snapshot_every=10), RING)
+
+
+def test_ring_explorer_redraws_purely_and_its_blitting_matches_a_full_redraw(ring_explorer, assert_matches_full_redraw):
+    first, last = ring_explorer.update(frame=0), ring_explorer.update(frame=3)
+    assert first[:4] == b"\x89PNG" and first != last
+    assert ring_explorer.update(frame=0) == first
+    assert_matches_full_redraw(ring_explorer, ring_explorer.update(frame=2))
+
+
+def test_ring_explorer_draws_each_snapshots_stored_arrows(ring_explorer):
+    # The callback replays: its arrows are the snapshot's pushes (scaled), no gradient is taken here.
+    ring_explorer.update(frame=2)
+    snapshot = ring_explorer.snapshots[2]
+    starts, vectors, _ = push_arrows(snapshot)
+    assert np.allclose(ring_explorer.arrows.XY, starts)
+    assert np.allclose(np.column_stack([ring_explorer.arrows.U, ring_explorer.arrows.V]), vectors)
+    assert np.allclose(ring_explorer.fake_points.get_offsets(), snapshot.x_fake)
+
+
+def test_ring_explorer_refuses_a_1d_run():
+    with pytest.raises(ValueError, match="2D run of train_gan"):
+        GanRingExplorer(step_mode_runs(TWO_MODES, d_steps=(1,), num_steps=(2,))["k = 1"], RING)
+
+
+def test_ring_explorer_is_registered_for_the_bench():
+    import_all_explorers()
+    assert "01_gan_game: 2D arrows" in BENCH_EXPLORERS
+
+
+def test_the_step_explorers_curves_differ_without_colour(explorer):
+    from test_gan_plots import roles_differ_without_colour
+
+    assert roles_differ_without_colour(explorer.fig)

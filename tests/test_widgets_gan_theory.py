@@ -152,3 +152,10 @@ def test_unknown_controls_are_named(d_star_explorer):
     with pytest.raises(TypeError, match=r"unknown controls \['speed'\]"):
         d_star_explorer.update(speed=1.0)
 
+
+
+@pytest.mark.parametrize("name", ["d_star_explorer", "separation_explorer"])
+def test_explorer_curves_differ_by_line_style_and_marker(request, name):
+    from test_gan_plots import roles_differ_without_colour
+
+    assert roles_differ_without_colour(request.getfixturevalue(name).fig)

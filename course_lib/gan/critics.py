@@ -273,6 +273,7 @@ class CriticConfig:
     gp_lambda: float = 10.0  # Gulrajani et al.'s lambda
     sn_iters: int = 2  # power iterations per call, u kept between calls; Miyato et al. use 1, which lags our fast Adam steps more (see CriticHistory.sn_weight_norm)
     num_shown: int = 512  # generated samples kept at the end, from one fixed noise batch
+    track_sn_lag: bool = True  # "sn": record sn_weight_norm (an SVD per layer per critic call, about 40% of an SN run's time)
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -281,6 +282,8 @@ class CriticConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"CriticConfig.{name} must be a positive int (got {value!r})")
+        if not isinstance(self.track_sn_lag, bool):
+            raise ValueError(f"CriticConfig.track_sn_lag must be True or False (got {self.track_sn_lag!r})")
         for name in ("lr_critic", "lr_g", "clip", "gp_lambda"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -299,7 +302,7 @@ class CriticHistory:
     x_fake: np.ndarray | None = None  # (num_shown, data_dim) final generated samples
     grid: np.ndarray | None = None  # (num_grid, data_dim)
     critic_grid: np.ndarray | None = None  # (num_grid,) final critic scores on the grid
-    sn_weight_norm: list[float] = field(default_factory=list)  # "sn" only: per step, the largest true norm of a normalised weight used (1 if sigma were exact)
+    sn_weight_norm: list[float] = field(default_factory=list)  # "sn" with track_sn_lag only: per step, the largest true norm of a normalised weight used (1 if sigma were exact)
 
     def __repr__(self) -> str:
         last = f", final critic estimate {self.w_estimate[-1]:.3f}" if self.w_estimate else ""
@@ -362,7 +365,8 @@ def train_wgan(
         A ``CriticHistory``: the critic's W1 estimate per step (unreliable for "plain"), and every
         10 steps an independent measure, ``sliced_wasserstein`` between generated and real samples.
         For "sn" it also records, per step, the largest true spectral norm of a normalised weight
-        (``normalised_weight_norms``, taken just before each call of the critic that trains).
+        (``normalised_weight_norms``, taken just before each call of the critic that trains), unless
+        ``config.track_sn_lag`` is False.
 
     Example:
         >>> _ = torch.manual_seed(0)
@@ -381,16 +385,17 @@ def train_wgan(
     fixed = torch.Generator().manual_seed(1)
     z_shown, x_shown = generator.noise(config.num_shown, generator=fixed), data.sample(config.num_shown, generator=fixed)
     history = CriticHistory(config=config)
+    track_lag = config.variant == "sn" and config.track_sn_lag
     for step in range(1, config.num_steps + 1):
         weight_norms = []  # "sn": the true norm of each normalised weight, just before each call that uses it
         for _ in range(config.critic_steps):
             x_real = data.sample(config.batch_size, generator=rng)  # (B, d)
             with torch.no_grad():
                 x_fake = generator.sample(config.batch_size, generator=rng)  # (B, d)
-            if config.variant == "sn":
+            if track_lag:
                 weight_norms += normalised_weight_norms(critic)
             estimate = critic_step(critic, opt_c, x_real, x_fake, config, rng)
-        if config.variant == "sn":
+        if track_lag:
             weight_norms += normalised_weight_norms(critic)
             history.sn_weight_norm.append(max(weight_norms))
         loss_g = wasserstein_generator_loss(critic(generator.sample(config.batch_size, generator=rng)))

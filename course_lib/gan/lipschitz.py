@@ -340,18 +340,42 @@ def empirical_lipschitz(f: Callable[[Tensor], Tensor], x: Tensor) -> float:
     Returns:
         A Python float.
 
+    Raises:
+        ValueError: when ``x`` is not a non-empty float batch of finite points, or ``f`` does not
+            return one finite scalar per point; the message says what to change.
+
     Example:
         >>> empirical_lipschitz(lambda x: 3 * x.sum(dim=1), torch.randn(5, 4))  # gradient (3, 3, 3, 3)
         6.0
 
     Introduced in notebooks/05_lipschitz_constraints.
     """
-    if not isinstance(x, Tensor) or not x.is_floating_point() or x.ndim < 2:
-        raise ValueError("`x` must be a float tensor of shape (B, ...), a batch of points")
+    if not callable(f):
+        raise TypeError(f"`f` must be a function or a module mapping (B, ...) to (B,) (got {type(f).__name__})")
+    if not isinstance(x, Tensor):
+        raise ValueError(f"`x` must be a float tensor of shape (B, ...), a batch of points (got {type(x).__name__}); convert it with torch.as_tensor(x, dtype=torch.float32)")
+    if not x.is_floating_point():
+        raise ValueError(f"`x` must be a float tensor, since gradients need floats (got {x.dtype}); convert it with x.float()")
+    if x.ndim < 2:
+        raise ValueError(f"`x` must have shape (B, ...), a batch of points (got shape {tuple(x.shape)}); for one point of shape (d,), pass x.unsqueeze(0)")
+    if x.shape[0] == 0:
+        raise ValueError(f"`x` is an empty batch (shape {tuple(x.shape)}): the maximum over no points is undefined; pass at least one point")
+    finite = torch.isfinite(x).flatten(start_dim=1).all(dim=1)  # (B,)
+    if not finite.all():
+        bad = int((~finite).sum())
+        first = int((~finite).nonzero()[0])
+        raise ValueError(
+            f"`x` has {bad} point(s) with NaN or inf (the first is x[{first}]): a gradient there says nothing about Lip(f); "
+            "keep the finite ones with x[torch.isfinite(x).flatten(1).all(1)]"
+        )
     x = x.detach().clone().requires_grad_(True)  # (B, ...)
     out = f(x)
-    if out.shape not in ((x.shape[0],), (x.shape[0], 1)):
-        raise ValueError(f"`f` must return one scalar per point, shape ({x.shape[0]},) (got {tuple(out.shape)})")
+    if not isinstance(out, Tensor) or out.shape not in ((x.shape[0],), (x.shape[0], 1)):
+        got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+        raise ValueError(f"`f` must return one scalar per point, shape ({x.shape[0]},) (got {got}); reduce each point's output, e.g. f(x).reshape(len(x))")
+    if not torch.isfinite(out).all():
+        first = int((~torch.isfinite(out.reshape(-1))).nonzero()[0])
+        raise ValueError(f"`f` returned NaN or inf at x[{first}]: its gradient there is meaningless; check f on finite inputs (did training diverge?)")
     (grad,) = torch.autograd.grad(out.sum(), x)  # (B, ...)
     return float(grad.flatten(start_dim=1).norm(dim=1).max())
 

@@ -1,7 +1,7 @@
 """Alternating gradient steps: k discriminator steps, then one generator step.
 
-``train_gan`` returns a ``History``: losses per step and snapshots (generated samples and D on a
-grid). Figures and widgets replay a history; they never train on their own.
+``train_gan`` returns a ``History``: losses per step and snapshots (generated samples, the push
+of the generator's loss on each, and D on a grid). Figures and widgets replay a history; they never train on their own.
 
 Introduced in notebooks/01_gan_game.
 """
@@ -69,6 +69,7 @@ class Snapshot:
     x_fake: np.ndarray  # (num_shown, data_dim) generated samples, always from the same noise
     d_grid: np.ndarray | None  # (num_grid,) D(x) on the history's grid, or None without a grid
     value: float  # V(D, G) on the fixed real samples and x_fake, at this moment
+    push: np.ndarray | None = None  # (num_shown, data_dim) -∇_x of the generator loss at each x_fake, under this D
 
 
 @dataclass
@@ -195,6 +196,44 @@ def train_gan(
     return history
 
 
+def generator_push(discriminator: Discriminator, x_fake: Tensor, generator_loss: str = "non-saturating") -> Tensor:
+    r"""How the generator's loss pulls each generated sample: :math:`-\nabla_{\tilde x}\,\ell(\tilde x)`, per sample.
+
+    :math:`\ell` is the per-sample generator loss (the batch mean's 1/B undone). With the logit
+    :math:`l` of :math:`D = \sigma(l)`, the chain rule of notebook 01 gives
+
+    .. math::
+        \text{non-saturating } \ell = -\log D: \quad -\nabla \ell = (1 - D)\,\nabla l, \qquad
+        \text{saturating } \ell = \log(1 - D): \quad -\nabla \ell = D\,\nabla l .
+
+    Gradient descent on G's weights moves each sample :math:`G(z)` along its push, as far as the
+    network can: this is the arrow GAN Lab draws on every generated sample. D is held fixed and
+    its parameters' ``.grad`` are left untouched.
+
+    Args:
+        discriminator: D, returning logits.
+        x_fake: (B, data_dim) float generated samples.
+        generator_loss: a key of ``GENERATOR_LOSSES``: "non-saturating" or "saturating".
+
+    Returns:
+        (B, data_dim) float: the push on each sample (same dtype as ``x_fake``).
+
+    Example:
+        >>> D = Discriminator(data_dim=2)
+        >>> generator_push(D, torch.zeros(5, 2)).shape
+        torch.Size([5, 2])
+
+    Introduced in notebooks/01_gan_game.
+    """
+    if generator_loss not in GENERATOR_LOSSES:
+        raise ValueError(f"`generator_loss` must be one of {sorted(GENERATOR_LOSSES)} (got {generator_loss!r})")
+    with torch.enable_grad():
+        x = x_fake.detach().requires_grad_(True)  # (B, data_dim)
+        loss = GENERATOR_LOSSES[generator_loss](discriminator(x)) * len(x)  # the sum of the per-sample losses
+        (gradient,) = torch.autograd.grad(loss, x)  # (B, data_dim); sample i's loss depends on x_i only
+    return -gradient
+
+
 @torch.no_grad()
 def _snapshot(trainer: GANTrainer, step: int, phase: str, z_shown: Tensor, x_real: Tensor, grid: Tensor | None) -> Snapshot:
     x_fake = trainer.generator(z_shown)
@@ -202,7 +241,8 @@ def _snapshot(trainer: GANTrainer, step: int, phase: str, z_shown: Tensor, x_rea
     logits = trainer.discriminator(torch.cat(points)).split([len(p) for p in points])  # one pass over all points
     value = float(gan_value(logits[0], logits[1]))
     d_grid = None if grid is None else torch.sigmoid(logits[2]).numpy()
-    return Snapshot(step, phase, x_fake.numpy(), d_grid, value)
+    push = generator_push(trainer.discriminator, x_fake, trainer.config.generator_loss)  # (num_shown, data_dim)
+    return Snapshot(step, phase, x_fake.numpy(), d_grid, value, push.numpy())
 
 
 def train_discriminator(

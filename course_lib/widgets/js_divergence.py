@@ -14,8 +14,8 @@ import torch
 from course_lib.gan.discriminators import optimal_discriminator
 from course_lib.gan.distributions import Distribution1D, Gaussian, Uniform
 from course_lib.gan.divergences import js_divergence_1d, kl_divergence_1d
-from course_lib.gan.plots import grid_1d
-from course_lib.plotting import COLORS, style
+from course_lib.gan.plots import grid_1d, role_style
+from course_lib.plotting import COLORS
 from course_lib.widgets import Explorer, new_figure, register_for_bench
 
 FAMILIES = ("Gaussian", "uniform")
@@ -76,16 +76,17 @@ class SeparationExplorer(Explorer):
         fig, (ax_density, ax_curve) = new_figure(ncols=2, width=9.0, height=3.2)
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.15, top=0.87, wspace=0.22)
         super().__init__(fig, controls)
-        zeros = np.zeros(len(self.x))
-        (self.p_line,) = ax_density.plot(self.x, zeros, label="p", **style("real"))
-        (self.gen_line,) = ax_density.plot(self.x, zeros, label="p_G", **style("generated"))
-        (self.q_line,) = ax_density.plot(self.x, zeros, color=COLORS["neutral"], linestyle=":", label="q = (p + p_G) / 2")
-        (self.d_star_line,) = ax_density.plot(self.x, zeros, linewidth=1.6, label="D*", **style("perfect"))
+        zeros, n = np.zeros(len(self.x)), len(self.x)
+        (self.p_line,) = ax_density.plot(self.x, zeros, label="p", **role_style("real", n))
+        (self.gen_line,) = ax_density.plot(self.x, zeros, label="p_G", **role_style("generated", n))
+        (self.q_line,) = ax_density.plot(self.x, zeros, label="q = (p + p_G) / 2", **{**role_style("neutral", n), "linestyle": ":"})
+        (self.d_star_line,) = ax_density.plot(self.x, zeros, linewidth=1.6, label="D*", **role_style("perfect", n))
         ax_density.set(xlabel="x", ylabel="density  /  D*(x)", xlim=(self.x[0], self.x[-1]), ylim=(0, 1.4))
         ax_density.legend(loc="upper right", fontsize=8, ncols=2)
-        (self.jsd_curve,) = ax_curve.plot(self.shifts, self.shifts * 0, linewidth=2, label="JSD", **style("perfect"))
-        (self.kl_curve,) = ax_curve.plot(self.shifts, self.shifts * 0, label="KL(p || p_G)", **style("neutral"))
-        ax_curve.plot(self.shifts, self.shifts, label="W1 = shift", **style("critic"))
+        n = len(self.shifts)
+        (self.jsd_curve,) = ax_curve.plot(self.shifts, self.shifts * 0, linewidth=2, label="JSD", **role_style("perfect", n))
+        (self.kl_curve,) = ax_curve.plot(self.shifts, self.shifts * 0, label="KL(p || p_G)", **role_style("neutral", n))
+        ax_curve.plot(self.shifts, self.shifts, label="W1 = shift", **role_style("critic", n))
         ax_curve.axhline(math.log(2), color=COLORS["perfect"], linewidth=0.6, linestyle=":", label="log 2")
         (self.dots,) = ax_curve.plot([], [], "o", color="black", markersize=5)
         ax_curve.set(xlabel="shift between the means", ylabel="nats  /  distance", xlim=(0, MAX_SHIFT), ylim=(0, 2.5))

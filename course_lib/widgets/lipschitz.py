@@ -109,7 +109,7 @@ class InstanceNoiseExplorer(Explorer):
         zeros = np.zeros_like(self.grid)
         (self.real_line,) = ax.plot(self.grid, zeros, label="real (scaled to height 1)", **style("real"))
         (self.fake_line,) = ax.plot(self.grid, zeros, label="generated (scaled)", **style("generated"))
-        (self.d_star_line,) = ax.plot(self.grid, zeros, linewidth=2, label="D* of the noisy densities", **style("perfect"))
+        (self.d_star_line,) = ax.plot(self.grid, zeros, linewidth=2, label="D* of the noisy densities", **{**style("perfect"), "linestyle": (0, (6, 2))})  # long dashes: the real line is solid too
         ax.set(xlabel="x", ylabel="D*(x)  /  density", xlim=(-4, 4), ylim=(-0.05, 1.15))
         ax.legend(loc="center left", fontsize=7)
         self.ax = ax

@@ -12,8 +12,8 @@ import torch
 from course_lib.gan.discriminators import optimal_discriminator, optimal_value
 from course_lib.gan.distributions import Distribution1D, Gaussian, Mixture
 from course_lib.gan.divergences import js_divergence_1d
-from course_lib.gan.plots import grid_1d
-from course_lib.plotting import COLORS, style
+from course_lib.gan.plots import grid_1d, role_style
+from course_lib.plotting import COLORS
 from course_lib.widgets import Explorer, new_figure, register_for_bench
 from course_lib.widgets.gan_game import TWO_MODES
 
@@ -57,9 +57,10 @@ class OptimalDiscriminatorExplorer(Explorer):
         fig, ax = new_figure(width=7.0, height=3.1)
         fig.subplots_adjust(left=0.08, right=0.72, bottom=0.15, top=0.88)
         super().__init__(fig, controls)
-        ax.plot(self.x, data.pdf(x).numpy(), label="real p(x)", **style("real"))
-        (self.gen_line,) = ax.plot(self.x, np.zeros(len(self.x)), label="generated p_G(x)", **style("generated"))
-        (self.d_star_line,) = ax.plot(self.x, np.full(len(self.x), 0.5), linewidth=2, label="D*(x)", **style("perfect"))
+        n = len(self.x)
+        ax.plot(self.x, data.pdf(x).numpy(), label="real p(x)", **role_style("real", n))
+        (self.gen_line,) = ax.plot(self.x, np.zeros(n), label="generated p_G(x)", **role_style("generated", n))
+        (self.d_star_line,) = ax.plot(self.x, np.full(n, 0.5), linewidth=2, label="D*(x)", **role_style("perfect", n))
         ax.axhline(0.5, color=COLORS["neutral"], linewidth=0.6, linestyle=":", label="D = 1/2")
         ax.set(xlabel="x", ylabel="density  /  D(x)", xlim=(-6, 6), ylim=(0, 1.2))
         ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
