@@ -111,10 +111,12 @@ print(f"Discriminator(2, 32): bound {bound:.3f} -> {lipschitz_upper_bound(net):.
 # direction $W_2$ stretches most (its top right singular vector). Below, layer 1 is $R(\theta)\,\mathrm{diag}(\sigma_1, s_1)$,
 # an ellipse whose long axis points at angle $\theta$, and layer 2 is $\mathrm{diag}(\sigma_2, s_2)$: turn $\theta$ and the
 # slope falls from the bound $\sigma_1\sigma_2$ (aligned) to $\max(\sigma_1 s_2, s_1\sigma_2)$ (perpendicular). A ReLU
-# between the layers has Jacobian $\mathrm{diag}(d)$ with $d_i \in \{0, 1\}$, so it never raises the bound, though it
-# can change which direction wins.
+# between the layers has Jacobian $\mathrm{diag}(d)$ with $d_i \in \{0, 1\}$: each piece $W_2\,\mathrm{diag}(d)\,W_1$ has norm
+# at most $\sigma_1\sigma_2$, so the product bound still holds. The network's slope can still exceed the linear $\|W_2 W_1\|$,
+# since switching a unit off can remove a cancellation; here layer 2 is diagonal, so the ReLU leaves the slope unchanged.
 #
-# *Check yourself:* with $\sigma_1 = 2, s_1 = 0.5, \sigma_2 = 1.5, s_2 = 0.5$, what is the slope at $\theta = 90°$?
+# *Check yourself:* with $\sigma_1 = 2, s_1 = 0.5, \sigma_2 = 1.5, s_2 = 0.5$, what is the slope at $\theta = 90°$? (The cell below
+# prints it; predict it first.)
 
 # %%
 for theta in (0.0, 30.0, 60.0, 90.0):
@@ -513,7 +515,9 @@ for seed in seeds:
 # %% [markdown]
 # With $\lambda = 10$ the generator runs away from the data on every seed, and the critic's slope sits
 # within about 0.15 of the spurious minimum $t^*$ (a network is not a linear critic), pointing the wrong way; with $\lambda = 1$ the generator also overshoots,
-# but $W_1$ stays below $2\lambda = 2$. That is why this course uses $\lambda = 1$ on its toys. Images are another matter: there
+# but the mean gap $|\Delta|$ only reaches about $2\lambda = 2$ before the trap opens and the critic turns round, so the
+# runaway stops there. That is why this course uses $\lambda = 1$ on its toys (the WGAN-GP authors' own toy script also
+# takes a smaller $\lambda$). Images are another matter: there
 # the critic is far from linear, and the data's scale is not 1.
 #
 # Back to spectral normalisation's lag. The cell below takes the true spectral norm of each

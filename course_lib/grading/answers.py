@@ -219,7 +219,8 @@ class DigestTest(AnswerTest):
 
     The answer, written to ``digits`` significant digits, is hashed with ``salt`` and compared with
     ``digests`` (from ``checks.neighbour_digests(value, digits, salt)``, computed once by the author):
-    a public check that says "right" without a student being able to read the value off the cell.
+    a public check that says "right" without printing the value in the cell. (It hides the value from a
+    reader, not from a search: someone who hashes every candidate number finds it.)
     """
 
     digits: int = 4

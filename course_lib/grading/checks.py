@@ -265,7 +265,7 @@ def check_digest(actual: Plain, digits: int, salt: str, digests: tuple[str, ...]
     if not np.isfinite(value):
         return failed(f"your answer is {value}: look for log(0), 0/0 or an overflow")
     if number_digest(value, digits, salt) not in digests:
-        return failed(f"your value does not match the right one to {digits} significant digits; recheck the derivation and the computation")
+        return failed(f"your value does not match the right one to {digits} significant digits; give at least {digits} digits (or let Python compute it), then recheck the derivation")
     return passed(f"matches the right value to {digits} significant digits")
 
 

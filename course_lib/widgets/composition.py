@@ -5,7 +5,9 @@ long axis (length :math:`\sigma_1`) points at angle :math:`\theta`. Layer 2 is :
 it stretches most along the first axis. The bound :math:`\sigma_1 \sigma_2` is reached exactly when the direction
 layer 1 stretches most is the direction layer 2 stretches most (:math:`\theta = 0`); turn them apart and the
 composition's slope :math:`\|W_2 W_1\|_2` falls towards :math:`\max(\sigma_1 s_2, s_1 \sigma_2)`. A ReLU between the
-layers can only lower the slope further: its Jacobian is :math:`\mathrm{diag}(d)` with :math:`d_i \in \{0, 1\}`.
+layers has Jacobian :math:`\mathrm{diag}(d)` with :math:`d_i \in \{0, 1\}`: each piece :math:`W_2\,\mathrm{diag}(d)\,W_1` has norm at
+most :math:`\sigma_1\sigma_2`, so the bound holds, though the slope may exceed :math:`\|W_2 W_1\|_2` (a unit switched off can
+remove a cancellation). With this diagonal layer 2 it does not. The widget caps each s at its σ, so σ is the long axis.
 
 Every number is exact (singular values of 2×2 matrices); nothing trains.
 
@@ -97,19 +99,20 @@ class CompositionExplorer(Explorer):
         self.update()
 
     def draw(self, sigma_1: float, s_1: float, theta: float, sigma_2: float, s_2: float, relu: bool) -> None:
+        s_1, s_2 = min(s_1, sigma_1), min(s_2, sigma_2)  # σ is each layer's long axis
         W1, W2 = composition_layers(sigma_1, s_1, theta, sigma_2, s_2)
         hidden = W1 @ self.circle  # (2, N)
         out = W2 @ (hidden.clamp(min=0.0) if relu else hidden)  # (2, N)
         self.unit_line.set_data(self.circle[0].numpy(), self.circle[1].numpy())
         self.layer_1_line.set_data(hidden[0].numpy(), hidden[1].numpy())
         self.both_line.set_data(out[0].numpy(), out[1].numpy())
-        bound = max(sigma_1, s_1) * max(sigma_2, s_2)  # each layer's spectral norm, multiplied
+        bound = sigma_1 * sigma_2  # each layer's spectral norm, multiplied
         self.bound_line.set_data(bound * np.cos(self.angles), bound * np.sin(self.angles))
         widest = int(out.norm(dim=0).argmax())
         self.widest_marker.set_data([out[0, widest].item()], [out[1, widest].item()])
         slope = composition_slope(W1, W2, relu)
         self.ax.set_title(
-            f"‖W₁‖ = {max(sigma_1, s_1):.2f}, ‖W₂‖ = {max(sigma_2, s_2):.2f}: bound {bound:.2f}\n"
+            f"‖W₁‖ = {sigma_1:.2f}, ‖W₂‖ = {sigma_2:.2f}: bound {bound:.2f}\n"
             f"slope of the composition {slope:.2f} ({slope / bound:.0%} of the bound)",
             fontsize=9,
         )
