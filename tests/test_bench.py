@@ -36,7 +36,7 @@ def test_notebooks_that_train_several_models_get_their_own_budget():
     }
     lines = format_table(report).splitlines()
     assert any("01_gan_game" in line and "over 2.0x" in line for line in lines)
-    assert any("05_lipschitz_constraints" in line and line.endswith("2.5  ok") for line in lines)
+    assert any("05_lipschitz_constraints" in line and line.endswith("3.0  ok") for line in lines)
 
 
 def test_bench_times_notebooks_against_the_floor_and_writes_json(tmp_path, monkeypatch, capsys):
