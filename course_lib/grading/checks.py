@@ -204,6 +204,17 @@ def _index(index, ndim: int) -> str:
     return f" at index {tuple(int(i) for i in index)}" if ndim else ""
 
 
+def _not_a_finite_number(actual: Plain) -> Verdict | None:
+    """The verdict for an answer that is not a finite Python number (a stub, another type, NaN or inf); None if it is one."""
+    if actual.kind == "ellipsis":
+        return not_implemented()
+    if actual.kind != "number":
+        return failed(f"expected a number (a Python float), got {actual.describe()}{_hint(actual, Plain('number', 'float'))}")
+    if not np.isfinite(float(actual.value)):
+        return failed(f"your answer is {float(actual.value)}: look for log(0), 0/0 or an overflow")
+    return None
+
+
 def check_number_range(actual: Plain, low: float | None, high: float | None, why: str) -> Verdict:
     """A finite real number within [low, high]: a public check that does not reveal the value.
 
@@ -212,13 +223,10 @@ def check_number_range(actual: Plain, low: float | None, high: float | None, why
         >>> check_number_range(to_plain(0.3), None, 0.0, "V is at most 0").message
         'must be at most 0 (got 0.3): V is at most 0'
     """
-    if actual.kind == "ellipsis":
-        return not_implemented()
-    if actual.kind != "number":
-        return failed(f"expected a number (a Python float), got {actual.describe()}{_hint(actual, Plain('number', 'float'))}")
+    problem = _not_a_finite_number(actual)
+    if problem:
+        return problem
     value = float(actual.value)
-    if not np.isfinite(value):
-        return failed(f"your answer is {value}: look for log(0), 0/0 or an overflow")
     if low is not None and value < low:
         return failed(f"must be at least {low:g} (got {value:.4g}): {why}")
     if high is not None and value > high:
@@ -257,13 +265,10 @@ def check_digest(actual: Plain, digits: int, salt: str, digests: tuple[str, ...]
         >>> check_digest(to_plain(0.66667), 4, "q9", digests).status, check_digest(to_plain(0.6), 4, "q9", digests).status
         ('passed', 'failed')
     """
-    if actual.kind == "ellipsis":
-        return not_implemented()
-    if actual.kind != "number":
-        return failed(f"expected a number (a Python float), got {actual.describe()}{_hint(actual, Plain('number', 'float'))}")
+    problem = _not_a_finite_number(actual)
+    if problem:
+        return problem
     value = float(actual.value)
-    if not np.isfinite(value):
-        return failed(f"your answer is {value}: look for log(0), 0/0 or an overflow")
     if number_digest(value, digits, salt) not in digests:
         return failed(f"your value does not match the right one to {digits} significant digits; give at least {digits} digits (or let Python compute it), then recheck the derivation")
     return passed(f"matches the right value to {digits} significant digits")
