@@ -49,8 +49,13 @@ def test_moving_a_control_redraws_the_widget_image(explorer):
     assert image.value == explorer.png == explorer.update(frame=4)
 
 
-def test_the_notebook_display_carries_the_widget_and_a_static_figure(explorer):
-    bundle = explorer._repr_mimebundle_()
+import_all_explorers()
+
+
+@pytest.mark.parametrize("name", sorted(BENCH_EXPLORERS))
+def test_the_notebook_display_carries_the_widget_and_a_static_figure(name):
+    # Every registered explorer: the live widget for Jupyter, and the static figure for GitHub and HTML.
+    bundle = BENCH_EXPLORERS[name]()._repr_mimebundle_()
     assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
     assert "run the notebook in Jupyter" in bundle["text/plain"]
 

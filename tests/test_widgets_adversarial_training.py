@@ -151,12 +151,6 @@ def test_the_explorer_is_registered_for_course_bench():
     assert "08_adversarial_training: radius and attack, standard against robust" in BENCH_EXPLORERS
 
 
-def test_the_notebook_display_carries_the_widget_and_a_static_figure(explorer):
-    bundle = explorer._repr_mimebundle_()
-    assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
-    assert "run the notebook in Jupyter" in bundle["text/plain"]
-
-
 def test_the_notebooks_models_are_the_cached_library_models(one_thread):
     """Notebook 08 trains its two MLPs with adversarial_training and says they are robust_classifier's (and the standard one notebook 06's)."""
     x, y = load_digits("train")

@@ -126,12 +126,6 @@ def test_the_explorer_is_registered_for_course_bench():
     assert "07_black_box_attacks: gradient estimates" in BENCH_EXPLORERS
 
 
-def test_the_notebook_display_carries_the_widget_and_a_static_figure(explorer):
-    bundle = explorer._repr_mimebundle_()
-    assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
-    assert "run the notebook in Jupyter" in bundle["text/plain"]
-
-
 def test_unknown_controls_are_named(explorer):
     with pytest.raises(TypeError, match=r"unknown controls \['h'\]"):
         explorer.update(h=1e-3)

@@ -168,9 +168,3 @@ def test_unknown_controls_are_named(explorer):
         explorer.update(norm="1")
     with pytest.raises(ValueError, match=r"`digit` must be one of \[0, 1,"):
         explorer.update(digit=11)
-
-
-def test_the_notebook_display_carries_the_widget_and_a_static_figure(explorer):
-    bundle = explorer._repr_mimebundle_()
-    assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
-    assert "run the notebook in Jupyter" in bundle["text/plain"]
