@@ -70,6 +70,24 @@ def test_sync_twice_writes_identical_files(scratch):
     assert b"3.1416" in first[0]
 
 
+def test_sync_keeps_slide_breaks_and_the_ids_of_cells_around_an_inserted_one(scratch):
+    import nbformat
+
+    slide = '# %% [markdown] slideshow={"slide_type": "slide"}\n# # Second slide\n'
+    (scratch / "deck.py").write_text(f"# %% [markdown]\n# # Title\n\n{slide}\n# %%\nprint(1)\n")
+    assert course("sync", "--no-execute", "deck.py", cwd=scratch).returncode == 0
+    before = nbformat.read(scratch / "deck.ipynb", as_version=4)
+    assert slide in (scratch / "deck.py").read_text()
+    assert before.cells[1].metadata["slideshow"] == {"slide_type": "slide"}
+
+    (scratch / "deck.py").write_text((scratch / "deck.py").read_text().replace(slide, f"# %%\nx = 0\n\n{slide}"))
+    assert course("sync", "--no-execute", "deck.py", cwd=scratch).returncode == 0
+    after = nbformat.read(scratch / "deck.ipynb", as_version=4)
+    assert len(after.cells) == 4
+    assert [cell.id for cell in before.cells] == [after.cells[i].id for i in (0, 2, 3)]
+    assert after.cells[2].metadata["slideshow"] == {"slide_type": "slide"}
+
+
 def test_sync_makes_the_py_of_a_lone_ipynb(scratch):
     import jupytext
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+from collections import Counter
 from pathlib import Path
 
 import jupytext
@@ -22,6 +23,7 @@ NOTEBOOK_DIRS = ("notebooks", "solutions", "exercises")
 CELL_TIMEOUT_SECONDS = 300  # a course cell takes seconds; five minutes means something hangs
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+KEPT_CELL_METADATA = ("tags", "slideshow")  # nbval's tags, and the slide breaks of `course build --slides`
 
 
 class NotebookError(Exception):
@@ -94,16 +96,35 @@ def _cell_line(py_path: Path, cell_index: int) -> int | None:
     return starts[cell_index] if cell_index < len(starts) else None
 
 
+def stable_cell_ids(cells: list) -> list[str]:
+    """One id per cell, from its type and source: inserting or moving a cell leaves the others' ids alone.
+
+    Identical cells are told apart by their rank among themselves.
+
+    Example:
+        >>> from nbformat.v4 import new_code_cell as code
+        >>> first, second = stable_cell_ids([code("x = 1")]), stable_cell_ids([code("y = 0"), code("x = 1"), code("x = 1")])
+        >>> second[1] == first[0], second[2] == first[0] + "-2"
+        (True, True)
+    """
+    ids, seen = [], Counter()
+    for cell in cells:
+        digest = hashlib.sha1(f"{cell.cell_type}:{cell.source}".encode()).hexdigest()[:12]
+        seen[digest] += 1
+        ids.append(digest if seen[digest] == 1 else f"{digest}-{seen[digest]}")
+    return ids
+
+
 def normalise(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Make the stored notebook identical from run to run: stable cell ids and widget ids, no timings."""
+    """Make the stored notebook identical from run to run: content-derived cell ids, stable widget ids, no timings."""
     notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}  # no patch version
-    for index, cell in enumerate(notebook.cells):
-        cell["id"] = f"{name[:40]}-{index:03d}".replace(".", "-")
-        cell.metadata = {key: value for key, value in cell.metadata.items() if key == "tags"}
+    for cell, cell_id in zip(notebook.cells, stable_cell_ids(notebook.cells)):
+        cell["id"] = cell_id
+        cell.metadata = {key: value for key, value in cell.metadata.items() if key in KEPT_CELL_METADATA}
         for number, output in enumerate(cell.get("outputs", [])):
             view = output.get("data", {}).get(WIDGET_VIEW)
             if view is not None:  # random per run; no widget state is stored, so any id will do
-                view["model_id"] = hashlib.sha1(f"{name}:{index}:{number}".encode()).hexdigest()[:32]
+                view["model_id"] = hashlib.sha1(f"{name}:{cell_id}:{number}".encode()).hexdigest()[:32]
     return notebook
 
 
