@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import statistics
 import time
 from datetime import datetime
@@ -27,6 +28,8 @@ FLOOR_CELLS = [
     "fig, ax = plt.subplots()\nax.plot([0, 1], [0, 1])\nplt.show()",
 ]
 CALLBACK_BUDGET_MS = 50.0  # p95 of a widget callback
+TOTAL_BUDGET = 1.8  # all notebooks together, against as many floor notebooks
+MEMORY_BUDGET_MB = 1500.0  # peak resident memory of any notebook's kernel
 
 
 def floor_notebook() -> nbformat.NotebookNode:
@@ -37,33 +40,62 @@ def floor_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
-def time_notebook(notebook: nbformat.NotebookNode, cwd: Path, source: Path | None = None) -> float:
-    """Seconds to run a notebook in a fresh kernel, kernel start included."""
+def kernel_peak_megabytes(client) -> float | None:
+    """The kernel's peak resident memory so far (Linux's VmHWM), in MB; None where /proc cannot tell."""
+    pid = getattr(client.km.provisioner, "pid", None)
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, flags=re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def time_notebook(notebook: nbformat.NotebookNode, cwd: Path, source: Path | None = None) -> tuple[float, float | None]:
+    """Seconds to run a notebook in a fresh kernel (kernel start included), and the kernel's peak memory in MB."""
+    peaks: list[float] = []
+
+    def record_peak(client) -> None:
+        peak = kernel_peak_megabytes(client)
+        if peak is not None:
+            peaks.append(peak)
+
     start = time.perf_counter()
-    execute(notebook, cwd=cwd, source=source)
-    return time.perf_counter() - start
+    execute(notebook, cwd=cwd, source=source, after_each_cell=record_peak)
+    return time.perf_counter() - start, max(peaks, default=None)
 
 
 def bench_notebooks(paths: list[Path], rounds: int = 3) -> dict:
-    """Time the floor and each notebook in ``rounds`` interleaved rounds; report medians and their ratio.
+    """Time the floor and each notebook in ``rounds`` interleaved rounds; report medians, their ratio and the peak memory.
 
     Interleaving spreads the machine's slow moments over every notebook alike.
     """
     runs: dict[str, list[float]] = {"floor": [], **{str(p): [] for p in paths}}
+    peaks: dict[str, list[float]] = {str(p): [] for p in paths}
     for _ in tqdm(range(rounds), desc="bench rounds", unit="round"):
-        runs["floor"].append(time_notebook(floor_notebook(), Path.cwd()))
+        runs["floor"].append(time_notebook(floor_notebook(), Path.cwd())[0])
         for py_path in paths:
-            runs[str(py_path)].append(time_notebook(read_source(py_path), py_path.parent, py_path))
+            seconds, peak = time_notebook(read_source(py_path), py_path.parent, py_path)
+            runs[str(py_path)].append(seconds)
+            peaks[str(py_path)] += [peak] if peak is not None else []
     floor = statistics.median(runs.pop("floor"))
+    notebooks = {
+        name: {"seconds": statistics.median(s), "runs": s, "ratio_to_floor": statistics.median(s) / floor, "peak_mb": max(peaks[name], default=None)}
+        for name, s in runs.items()
+    }
+    total = sum(row["seconds"] for row in notebooks.values())
     return {
         "floor_seconds": floor,
         "rounds": rounds,
-        "notebooks": {name: {"seconds": statistics.median(s), "runs": s, "ratio_to_floor": statistics.median(s) / floor} for name, s in runs.items()},
+        "notebooks": notebooks,
+        "total": {"seconds": total, "ratio_to_floors": total / (floor * len(notebooks)) if notebooks else 0.0},
     }
 
 
-def bench_widgets(repeats: int) -> dict:
+def bench_widgets(repeats: int, notebooks: list[str] | None = None) -> dict:
     """p50 and p95 of every registered explorer's ``update``, the function each control calls.
+
+    ``notebooks`` (file stems) limits it to the explorers of those notebooks; None means all.
 
     Timed with torch on the course's thread count, as a notebook runs after ``seed_everything``:
     two threads on tiny tensors only wait for each other.
@@ -77,7 +109,8 @@ def bench_widgets(repeats: int) -> dict:
     torch.set_num_threads(DEFAULT_NUM_THREADS)
 
     results = {}
-    for name, factory in tqdm(sorted(BENCH_EXPLORERS.items()), desc="widgets", unit="widget"):
+    chosen = {name: factory for name, factory in BENCH_EXPLORERS.items() if notebooks is None or name.split(":")[0] in notebooks}
+    for name, factory in tqdm(sorted(chosen.items()), desc="widgets", unit="widget"):
         explorer = factory()
         explorer.update()  # warm-up: the static background is drawn once, outside the timing
         timings = []
@@ -107,7 +140,7 @@ def bench_grading(rounds: int = 3, class_size: int = 40, jobs: int = 2) -> dict:
     plans = {source.stem: make_plan(source) for source in sources}
     runs: dict[str, list[float]] = {"floor": [], **{name: [] for name in plans}}
     for _ in tqdm(range(rounds), desc="grading rounds", unit="round"):
-        runs["floor"].append(time_notebook(floor_notebook(), Path.cwd()))
+        runs["floor"].append(time_notebook(floor_notebook(), Path.cwd())[0])
         for name, plan in plans.items():
             start = time.perf_counter()
             grade_notebook(plan, Path("solutions") / f"{name}.ipynb", Limits(), mode=sandbox_mode())
@@ -142,29 +175,45 @@ def format_grading_table(grading: dict) -> str:
     return "\n".join(lines)
 
 
+def notebook_verdict(name: str, row: dict) -> str:
+    """"ok", or what is over budget: time against the floor, or the kernel's peak memory."""
+    budget, problems = time_budget(Path(name).stem), []
+    if row["ratio_to_floor"] > budget:
+        problems.append(f"over {budget}x")
+    if (row.get("peak_mb") or 0) > MEMORY_BUDGET_MB:
+        problems.append(f"over {MEMORY_BUDGET_MB:.0f} MB")
+    return ", ".join(problems) or "ok"
+
+
 def format_table(report: dict) -> str:
-    """The report as the plain-text table that ``course bench`` prints."""
+    """The report as the plain-text table that ``course bench`` prints, with a verdict on each row."""
     lines = []
     if "notebooks" in report:
         lines += [
             f"floor notebook: {report['floor_seconds']:.2f} s (median of {report['rounds']} rounds, kernel start and stop included)",
             "",
-            f"{'notebook':<48}{'seconds':>9}{'x floor':>9}{'budget':>9}  verdict",
+            f"{'notebook':<48}{'seconds':>9}{'x floor':>9}{'budget':>9}{'peak MB':>9}  verdict",
         ]
         for name, row in report["notebooks"].items():
-            budget = time_budget(Path(name).stem)
-            verdict = "ok" if row["ratio_to_floor"] <= budget else f"over {budget}x"
-            lines.append(f"{name:<48}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}{budget:>9.1f}  {verdict}")
+            peak = f"{row['peak_mb']:.0f}" if row.get("peak_mb") else "n/a"
+            lines.append(f"{name:<48}{row['seconds']:>9.2f}{row['ratio_to_floor']:>9.2f}{time_budget(Path(name).stem):>9.1f}{peak:>9}  {notebook_verdict(name, row)}")
+        if "total" in report:
+            total = report["total"]
+            verdict = "ok" if total["ratio_to_floors"] <= TOTAL_BUDGET else f"over {TOTAL_BUDGET}x"
+            label = f"all {len(report['notebooks'])} notebooks (x their floors)"
+            lines.append(f"{label:<48}{total['seconds']:>9.2f}{total['ratio_to_floors']:>9.2f}{TOTAL_BUDGET:>9.1f}{'':>9}  {verdict}")
+        lines.append(f"(budget: {MEMORY_BUDGET_MB:.0f} MB of peak kernel memory per notebook)")
         lines.append("")
-    lines.append(f"{'widget callback':<48}{'p50 ms':>9}{'p95 ms':>9}  verdict")
+    lines.append(f"{'widget callback':<48}{'p50 ms':>9}{'p95 ms':>9}{'budget':>9}  verdict")
     for name, row in report["widgets"].items():
-        verdict = "ok" if row["p95_ms"] < CALLBACK_BUDGET_MS else f"over {CALLBACK_BUDGET_MS:.0f} ms"
-        lines.append(f"{name:<48}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}  {verdict}")
+        verdict = "ok" if row["p95_ms"] <= CALLBACK_BUDGET_MS else f"over {CALLBACK_BUDGET_MS:.0f} ms"
+        lines.append(f"{name:<48}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{CALLBACK_BUDGET_MS:>9.0f}  {verdict}")
     return "\n".join(lines)
 
 
 def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True, rounds: int = 3, grading: bool = False) -> int:
     """Run the benchmark, print the table, write the JSON report. Returns an exit code."""
+    widget_notebooks = None if notebooks is None else [p.stem for p in notebooks]  # named notebooks: only their widgets
     if notebooks is None:
         notebooks = [py for py, _ in find_pairs(Path("notebooks"))] if Path("notebooks").is_dir() else []
     missing = [str(p) for p in notebooks if not p.with_suffix(".py").exists()]
@@ -178,7 +227,7 @@ def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_not
     except NotebookError as error:
         print(f"course bench: {error}")
         return 1
-    report["widgets"] = bench_widgets(repeats)
+    report["widgets"] = bench_widgets(repeats, widget_notebooks)
     if grading:
         report["grading"] = bench_grading(rounds)
     print(format_table(report))
@@ -187,4 +236,15 @@ def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_not
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nreport written to {output}")
-    return 0
+    over = over_budget(report)
+    if over:
+        print(f"over budget: {', '.join(over)}")
+    return 1 if over else 0
+
+
+def over_budget(report: dict) -> list[str]:
+    """The rows of a report that miss their budget (grading excepted: it is advisory)."""
+    over = [name for name, row in report.get("notebooks", {}).items() if notebook_verdict(name, row) != "ok"]
+    if report.get("total", {}).get("ratio_to_floors", 0) > TOTAL_BUDGET:
+        over.append("all notebooks together")
+    return over + [name for name, row in report["widgets"].items() if row["p95_ms"] > CALLBACK_BUDGET_MS]

@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 import jupytext
 import nbformat
@@ -57,9 +58,11 @@ def read_source(py_path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
-def execute(notebook: nbformat.NotebookNode, cwd: Path, source: Path | None = None) -> None:
+def execute(notebook: nbformat.NotebookNode, cwd: Path, source: Path | None = None, after_each_cell: Callable[[NotebookClient], None] | None = None) -> None:
     """Run every cell in a fresh kernel started in ``cwd``, storing the outputs in place.
 
+    ``after_each_cell(client)``, if given, is called after every cell, while the kernel lives
+    (``course bench`` reads the kernel's peak memory there).
     Raises NotebookError naming the source file, the line of the failing cell and the error.
     """
     os.environ.setdefault("PYTHONHASHSEED", "0")  # the kernel inherits it: set iteration order
@@ -72,6 +75,8 @@ def execute(notebook: nbformat.NotebookNode, cwd: Path, source: Path | None = No
         store_widget_state=False,  # widget state holds progress-bar timings; figures carry a static PNG
         extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not the kernel's TCP banner on every run
     )
+    if after_each_cell is not None:
+        client.on_cell_executed = lambda **_: after_each_cell(client)
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
