@@ -130,3 +130,20 @@ def test_grade_names_a_zip_that_is_not_a_zip(tmp_path):
     fake.write_text("not a zip")
     run = course("grade", "ps00", str(fake), "--out", str(tmp_path / "out"))
     assert run.returncode == 1 and "is not a valid zip file" in run.stderr
+
+
+def test_a_stale_notebook_output_names_its_py_line_and_the_sync_command(tmp_path):
+    import jupytext
+    import nbformat
+
+    shutil.copy(ROOT / "conftest.py", tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    notebook = jupytext.reads("# %% [markdown]\n# Title\n\n# %%\nprint(1 + 1)\n", fmt="py:percent")
+    notebook.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="3\n")]  # stale
+    notebook.cells[1].execution_count = 1
+    jupytext.write(notebook, tmp_path / "notebooks" / "demo.ipynb")
+    jupytext.write(notebook, tmp_path / "notebooks" / "demo.py", fmt="py:percent")
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-p", "no:cacheprovider", "notebooks/demo.ipynb"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "Cell 0 counts code cells only: it is notebooks/demo.py:4" in result.stdout
+    assert "course sync notebooks/demo.py" in result.stdout

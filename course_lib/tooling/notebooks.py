@@ -88,14 +88,14 @@ def _describe_failure(notebook: nbformat.NotebookNode, source: Path | None, erro
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                line = _cell_line(source, index) if source and source.suffix == ".py" else None
+                line = cell_source_line(source, index) if source and source.suffix == ".py" else None
                 place = f"{where}:{line}" if line else where
                 return f"{place} (cell {index}): {output['ename']}: {output['evalue']}"
     first_line = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
     return f"{where}: {type(error).__name__}: {first_line}"
 
 
-def _cell_line(py_path: Path, cell_index: int) -> int | None:
+def cell_source_line(py_path: Path, cell_index: int) -> int | None:
     """The line of ``py_path`` where cell ``cell_index`` starts (percent cells begin with ``# %%``)."""
     starts = [n for n, line in enumerate(py_path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith("# %%")]
     return starts[cell_index] if cell_index < len(starts) else None

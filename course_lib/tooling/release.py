@@ -257,7 +257,7 @@ make lab    # create .venv if needed, then open JupyterLab on notebooks/00_index
 make test   # check your installation: the library's doctests, and every notebook and exercise runs
 ```
 
-Both need Python 3.11 (`make PYTHON=/path/to/python3.11 lab` to pick one). They create `.venv/`
+Both need Python 3.11, 3.12 or 3.13 (`make PYTHON=/path/to/python3.12 lab` to pick one). They create `.venv/`
 on first use and reinstall only when `pyproject.toml` changes; nothing is downloaded after that.
 PyTorch's default Linux build carries CUDA (several GB): for the CPU-only build, run
 `export PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu` before the first `make`.
