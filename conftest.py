@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import course_lib  # noqa: F401  first: it pins torch's vector instructions before anything loads torch
+
 # The .py halves of notebook pairs are notebooks, not modules: never import them as doctests.
 collect_ignore_glob = ["notebooks/*.py", "solutions/*.py", "exercises/*.py", "build/*"]
 

@@ -9,8 +9,28 @@ games, plus the machinery they share:
 - ``course_lib.tooling``: what the ``course`` command runs (lab, sync, bench).
 """
 
+import os
+import platform
+from pathlib import Path
+
 __all__ = ["default_device", "seed_everything"]
 __version__ = "0.1.0"
+
+
+def _x86_with_avx2() -> bool:
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    cpuinfo = Path("/proc/cpuinfo")
+    return " avx2" in cpuinfo.read_text() if cpuinfo.exists() else True  # every x86 Mac and Windows laptop of the last decade has it
+
+
+# The last bits of a float result depend on the vector instructions that torch's kernels, oneDNN and
+# MKL pick for this CPU (AVX-512 or AVX2, Intel or AMD). Pinning all three to AVX2 makes every x86
+# machine compute the same numbers, so the stored notebook outputs match everywhere. They must be
+# set before torch loads: here, and in the environment of every kernel the course starts.
+REPRODUCIBLE_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"} if _x86_with_avx2() else {}
+for _name, _value in REPRODUCIBLE_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 def __getattr__(name: str):

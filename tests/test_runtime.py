@@ -1,3 +1,4 @@
+import os
 import random
 
 import numpy as np
@@ -29,3 +30,17 @@ def test_seed_everything_rejects_bad_seeds_with_a_message_naming_the_argument(ba
 def test_default_device_falls_back_to_cpu_when_no_gpu_is_wanted():
     assert default_device(prefer_gpu=False) == torch.device("cpu")
     assert default_device().type in {"cpu", "cuda", "mps"}
+
+
+def test_importing_course_lib_first_pins_torchs_vector_instructions_on_x86():
+    import subprocess
+    import sys
+
+    import course_lib
+
+    if not course_lib.REPRODUCIBLE_ENV:
+        pytest.skip("not an x86 CPU with AVX2: the stored outputs are compared on x86 machines only")
+    code = "import os, course_lib, torch; print(os.environ['ONEDNN_MAX_CPU_ISA'], os.environ['MKL_CBWR'], torch.backends.cpu.get_cpu_capability())"
+    clean = {key: value for key, value in os.environ.items() if key not in course_lib.REPRODUCIBLE_ENV}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=clean, check=True)
+    assert result.stdout.split() == ["AVX2", "AVX2", "AVX2"]

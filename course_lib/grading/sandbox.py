@@ -31,6 +31,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from course_lib import REPRODUCIBLE_ENV
+
 BUBBLEWRAP, RLIMITS = "bubblewrap", "resource limits only"
 FALLBACK_WARNING = (
     "WARNING: bubblewrap is not available, so submissions ran under resource limits only: "
@@ -100,7 +102,7 @@ def run_in_sandbox(request: dict, limits: Limits, slot: int = 0, mode: str | Non
     """Run the runner on ``request`` in the sandbox (or under limits only), and collect its messages."""
     mode = mode or sandbox_mode()
     request = {**request, "limits": asdict(limits), "matplotlib_cache": _cache_path_inside(mode)}
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **REPRODUCIBLE_ENV}
     if mode == BUBBLEWRAP:
         command = _bubblewrap_prefix(slot, limits, matplotlib_cache()) + runner_command()
         cwd = "/"

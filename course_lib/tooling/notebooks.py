@@ -120,12 +120,33 @@ def stable_cell_ids(cells: list) -> list[str]:
     return ids
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive prints to the same stream: how the kernel batches them depends on timing.
+
+    Example:
+        >>> from nbformat.v4 import new_output
+        >>> merged = merge_streams([new_output("stream", text="a\\n"), new_output("stream", text="b\\n")])
+        >>> len(merged), merged[0].text
+        (1, 'a\\nb\\n')
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if previous is not None and output.get("output_type") == previous.get("output_type") == "stream" and output.get("name") == previous.get("name"):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
 def normalise(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """Make the stored notebook identical from run to run: content-derived cell ids, stable widget ids, no timings."""
     notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}  # no patch version
     for cell, cell_id in zip(notebook.cells, stable_cell_ids(notebook.cells)):
         cell["id"] = cell_id
         cell.metadata = {key: value for key, value in cell.metadata.items() if key in KEPT_CELL_METADATA}
+        if "outputs" in cell:
+            cell.outputs = merge_streams(cell.outputs)
         for number, output in enumerate(cell.get("outputs", [])):
             view = output.get("data", {}).get(WIDGET_VIEW)
             if view is not None:  # random per run; no widget state is stored, so any id will do
