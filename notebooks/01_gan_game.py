@@ -1,4 +1,4 @@
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 01 · The GAN game
 #
 # **Learning goals.** After this notebook you can
@@ -30,7 +30,7 @@ from course_lib.widgets.gan_game import TWO_MODES, GanRingExplorer, GanStepExplo
 rng = seed_everything(0)
 use_course_style()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Intuition: a forger and a detective
 #
 # A GAN never writes down a density. The **generator** $G_\theta$ is a machine that turns random
@@ -58,7 +58,7 @@ ax.set(xlabel="x", ylabel="density", title="Before training, G squeezes its nois
 ax.legend()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The maths: a two-player minimax game
 #
 # Write $D(x) \in (0, 1)$ for the discriminator's probability that $x$ is real. Its log-likelihood
@@ -92,7 +92,7 @@ print("stable logsigmoid(-l):    ", torch.nn.functional.logsigmoid(-logits).toli
 value_at_half = gan_value(torch.zeros(8), torch.zeros(8))
 print(f"V when D = 1/2 everywhere: {value_at_half:.4f}   (-log 4 = {-math.log(4):.4f})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Alternating gradient steps
 #
 # The minimax problem asks us to solve the inner $\max_D$ completely before every change of $G$.
@@ -109,7 +109,7 @@ print(f"V when D = 1/2 everywhere: {value_at_half:.4f}   (-log 4 = {-math.log(4)
 # %%
 GANConfig()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Before playing the whole game, look at the inner problem alone: freeze $G$ and train only $D$.
 # The value climbs from $-\log 4$ towards $0$, because our untrained generator's samples are easy to
 # tell apart from the data. (`train_discriminator` records $V$ on each step's batch just *before*
@@ -119,7 +119,7 @@ GANConfig()
 inner_values = train_discriminator(discriminator, generator, TWO_MODES, num_steps=60, rng=rng)
 print(f"V of the untrained D: {inner_values[0]:.3f}; after 59 discriminator steps: {inner_values[-1]:.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Saturating and non-saturating generator losses
 #
 # In the game as written, the generator minimises $\mathbb E_z[\log(1 - D(G(z)))]$. Differentiate
@@ -149,7 +149,7 @@ print(f"V of the untrained D: {inner_values[0]:.3f}; after 59 discriminator step
 plot_generator_loss_gradients()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Autograd agrees with the two formulas above; check it on a few logits:
 
 # %%
@@ -164,7 +164,7 @@ for name, loss, formula in [
     error = (gradient - formula(torch.sigmoid(logits))).abs().max()
     print(f"{name:>14}: largest |autograd - formula| = {error:.1e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The discriminator we just trained in section 3 rejects the untrained generator confidently. How
 # much gradient does each loss send back to the generator's weights?
 
@@ -176,7 +176,7 @@ for loss in ["saturating", "non-saturating"]:
     norm = generator_gradient_norm(generator, discriminator, loss, rng=rng)
     print(f"{loss:>14} loss: |gradient w.r.t. G's weights| = {norm:.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. A 1D GAN in half a second
 #
 # Now the whole game on the two-bump data, with the non-saturating loss. We train two runs: the
@@ -194,7 +194,7 @@ plot_gan_1d(history_1d, TWO_MODES, title="G reaches both bumps, but piles much o
 plt.show()
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # How close did we get? Compare a few statistics of the final generated samples with the data's,
 # first over all samples, then bump by bump: each bump's centre (its median), its spread (the median
 # distance to that centre; 0.34 for a Gaussian of std 0.5), and the share of its samples that fall
@@ -214,7 +214,7 @@ for name, x in [("real", x_real), ("generated", x_fake)]:
               f"densest 0.1-wide window holds {densest_share(bump):.0%} of it")
 print(f"V over the last 50 steps: {sum(history_1d.value[-50:]) / 50:.3f}   (-log 4 = {-math.log(4):.3f})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The share in each bump and the std are close to the data's, and $V$ is near $-\log 4$. They hide
 # what the figure shows: the right bump has collapsed into a spike (spread 0.03 against the data's
 # 0.30, and over half its samples in one 0.1-wide window), and the left bump is centred near
@@ -222,7 +222,7 @@ print(f"V over the last 50 steps: {sum(history_1d.value[-50:]) / 50:.3f}   (-log
 # collapse *within* a mode: a generator can put mass in every mode and still be far from the data,
 # so look at each mode's shape, not only at summary statistics.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. A 2D GAN: the ring of eight Gaussians
 #
 # The classic test of a GAN: eight tight clusters on a circle. A generator that covers only some
@@ -254,7 +254,7 @@ print(f"modes covered (at least 1% of the samples within 3 stds of the mode): {r
 for name, x in [("generated", x_fake_2d), ("real", x_real_2d)]:
     print(f"{name:>9} samples within 3 stds of their nearest mode (high quality): {ring.high_quality_fraction(x):.0%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every mode counts as covered, yet the last panel is no ring of eight tight clusters: the orange
 # samples are smeared along the whole circle, and under a third of them land within 3 stds of a
 # mode, where almost all real samples do. The coverage count asks only that each mode get 1% of
@@ -275,7 +275,7 @@ towards = (push_last * (ring.means[nearest] - x_last)).sum(dim=1) > 0  # (512,) 
 print(f"off-mode samples at step {last.step}: {off_mode.float().mean():.0%}; "
       f"of them, pushed towards their nearest mode: {towards[off_mode].float().mean():.0%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Replay the run snapshot by snapshot (every 10 generator steps). Watch the arrows first fan out
 # of the initial lump towards wherever $D$ is darkest, then, once the samples reach the circle,
 # turn along it towards the clusters.
@@ -283,7 +283,7 @@ print(f"off-mode samples at step {last.step}: {off_mode.float().mean():.0%}; "
 # %%
 GanRingExplorer(history_2d, ring)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Step mode: replay the game move by move
 #
 # The runs of section 5 replay here, one move at a time: first the discriminator's $k$ steps (watch
@@ -295,7 +295,7 @@ GanRingExplorer(history_2d, ring)
 # %%
 GanStepExplorer(runs, TWO_MODES)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Check yourself
 #
 # **Predict before you run:** over generator steps 6 to 20, is the average value $V$ of the
@@ -307,7 +307,7 @@ for name, history in runs.items():
     window = history.value[5:20]
     print(f"{name}: mean V over steps 6-20 = {sum(window) / len(window):.3f}   (-log 4 = {-math.log(4):.3f})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # $V$ sits higher in the $k = 5$ run. Part of the reason is the inner max: more discriminator steps
 # bring $D$ closer to its optimum for the current $G$. But $V(D, G)$ depends on both players, and
 # the two runs' generators differ too: from the first step on, each generator followed a different

@@ -170,7 +170,7 @@ for name, model in (("standard", standard), ("robust", robust)):
     print(f"{name:>8}: clean test accuracy {accuracy(model, x_test, y_test):.1%}; under PGD-20 at ε = 0.2: {robust_accuracy(model, x_test, y_test, eps=0.2):.1%}")
 
 # %% [markdown]
-# One second of training took the accuracy under attack from under 2% to about half, for a loss of 1.4 points of clean accuracy.
+# One second of training took the accuracy under attack from under 2% to about half, for a loss of 0.9 points of clean accuracy.
 # (Accuracy under an attack is an upper bound on the robust accuracy: an attack that fails proves nothing. Section 8
 # tests how tight it is.)
 #
@@ -195,7 +195,7 @@ plt.show()
 
 # %% [markdown]
 # Near zero. Robustness is bought for the budget the model trained at, and it fades beyond it: at
-# $\epsilon = 0.3$ the robust model keeps 7%, at 0.4 nothing. Below the trained budget the two models part early:
+# $\epsilon = 0.3$ the robust model keeps 8%, at 0.4 nothing. Below the trained budget the two models part early:
 # at $\epsilon = 0.1$, a budget where notebook 06's model lost more than half its answers, the robust model loses 14 points.
 # The ordering of the attacks holds for both models: PGD's curve (solid) lies on or below FGSM's (dashed)
 # everywhere. Section 8 explains why that, and the fall to zero, are worth checking.
@@ -254,16 +254,18 @@ for steps in (1, 7):
     print(f"PGD-{steps} training: {min(short.seconds):.3f} s per epoch, {min(short.seconds) / seconds_standard:.1f}× the standard epoch (k + 1 = {steps + 1})")
 
 # %% [markdown]
-# The measured ratios grow with $k$ roughly as $k + 1$ predicts, and scatter around it from run to run (rerun the
-# cell). On a model this small, fixed costs are a large share of every step: Python's overhead, the optimiser's
-# update (which attack steps skip), the batching. On a large network the arithmetic dominates. Counted in passes, a
+# The measured ratios grow with $k$ about as $k + 1$ predicts, but they are wall times: they change from run to run and
+# from machine to machine (rerun the cell), and have come out both somewhat below $k + 1$ and well above it. On a model
+# this small, fixed costs are a large share of every step and can tip the ratio either way: Python's overhead and the
+# batching in every step, the optimiser's update (which attack steps skip), and the attack's own small operations, its
+# random start, projection and clipping (which standard training skips). On a large network the arithmetic dominates. Counted in passes, a
 # PGD-$k$ step is $k + 1$ forward-backward passes (Madry et al.'s PGD-7 on CIFAR-10: about eight per step instead of
 # one), but an attack that asks only for the input gradient, as the library's does, skips the weight-gradient
 # products, so each attack step costs less than a training step (about 0.7 of one, measured on a wide three-layer
 # MLP; two thirds for a deep stack of equal layers) and the ratio is nearer $1 + 2k/3$. Either way robust training
 # costs several standard trainings, which is why the cheaper single-step attacks of section 7 are tempting.
 #
-# **Clean accuracy.** Robust training lost 1.4 points of clean test accuracy here (96.4% to 95.0%). On small
+# **Clean accuracy.** Robust training lost 0.9 points of clean test accuracy here (96.4% to 95.5%). On small
 # digits with a small MLP the price is modest; on CIFAR-10, robust models typically lose 8 points or more (Madry
 # et al.: 95.2% to 87.3%). Fitting every ball instead of every point is a harder problem, and a model of fixed size
 # spends capacity on it.
@@ -298,8 +300,8 @@ for name, model in (("PGD-3 training", robust), ("fast FGSM training", fast)):
           f"under PGD-20 {robust_accuracy(model, x_test, y_test, eps=0.2):.1%}")
 
 # %% [markdown]
-# At $\epsilon = 0.2$ fast FGSM training works, if less well: 3 points behind PGD training under FGSM, 9 points
-# behind under PGD-20; only its clean accuracy is higher. Now raise the budget to 0.3 and train both ways, keeping
+# At $\epsilon = 0.2$ fast FGSM training works, if less well: 4 points behind PGD training under FGSM, 8 points
+# behind under PGD-20, with the same clean accuracy. Now raise the budget to 0.3 and train both ways, keeping
 # the histories.
 
 # %%
@@ -316,7 +318,7 @@ plot_training_history(histories, title)
 plt.show()
 
 # %% [markdown]
-# Judged by FGSM, fast FGSM training and PGD training give equally robust models at $\epsilon = 0.3$ (about 35%).
+# Judged by FGSM, fast FGSM training and PGD training give nearly equally robust models at $\epsilon = 0.3$ (35% and 37%).
 # Judged by PGD-20, the fast-FGSM-trained one keeps 6% and the PGD-trained one 21%. The histories show the same gap
 # during training: the fast-FGSM-trained model gets a third of its own training attack's points right (dashed),
 # but under PGD-10 (dash-dot) it never gets going, while the PGD-trained model's two lines run together. The
@@ -337,7 +339,7 @@ plt.show()
 # measure PGD accuracy on one training minibatch, and stop when it drops sharply. (Andriushchenko and Flammarion,
 # 2020, later showed that the random start and $\alpha = 1.25\epsilon$ do not prevent it at larger budgets.)
 #
-# Our digits do **not** show the abrupt collapse. At $\epsilon = 0.2$ the fast-FGSM-trained model ends at 41.5%
+# Our digits do **not** show the abrupt collapse. At $\epsilon = 0.2$ the fast-FGSM-trained model ends at 42.3%
 # under PGD-20, so nothing collapsed for good; at 0.3 PGD accuracy never rises in the first place, so there is
 # nothing to collapse. The plain FGSM runs of the side note end where a catastrophically overfitted model does,
 # robust to FGSM and not to PGD, but not by a collapse: their PGD-10 accuracy never rose high enough to collapse.
@@ -394,11 +396,12 @@ transferred = pgd(standard, x_test, y_test, eps=0.2, alpha=pgd_step_size(0.2, 20
 print(f"5. at ε = 0.2: transfer from the standard model {accuracy(robust, transferred, y_test):.1%}, white-box PGD-20 {pgd_curve.accuracy[EPS_GRID.index(0.2)]:.1%}")
 
 # %% [markdown]
-# The robust MLP passes all five. PGD-100 ends at the same 50.1% as PGD-20 (per digit each fools one that the
-# other misses); five random restarts find about 3 points more, a reminder that every accuracy under attack is an
+# The robust MLP passes all five. PGD-100 ends only half a point below PGD-20, at 49.9% against 50.4% (two more
+# digits, and every digit PGD-20 fools it fools too: the worst of both is its own 49.9%); five random restarts find
+# about 3 points more than PGD-20, a reminder that every accuracy under attack is an
 # upper bound on the true robust accuracy, and that a serious evaluation uses restarts (or a stronger attack suite)
-# before it claims a number. The transferred examples hurt (95.0% to 65.7%), but less than the white-box attack
-# (to 50.1%): the robust model's gradients differ from the standard model's (section 5), so examples crafted on
+# before it claims a number. The transferred examples hurt (95.5% to 66.6%), but less than the white-box attack
+# (to 50.4%): the robust model's gradients differ from the standard model's (section 5), so examples crafted on
 # one carry over only in part.
 #
 # These checks are necessary, not sufficient: passing them does not prove robustness, only that the usual
@@ -425,14 +428,14 @@ AdversarialTrainingExplorer({"standard": standard, "robust": robust}, x_test, y_
 # * **Danskin's theorem**: when the inner maximiser is unique (and the loss is smooth in $\theta$), the gradient of
 #   the inner maximum is the loss gradient at the maximiser. PGD gives an approximate maximiser, a lower bound on the
 #   inner maximum that usually tightens with more steps; training attacks each batch and steps on the attacked points.
-# * On the digit MLP, one second of PGD-3 training at $\epsilon = 0.2$ raised PGD-20 accuracy from 1.7% to 50.1% and
-#   cost 1.4 points of clean accuracy. The robustness fades beyond the trained budget and transfers poorly to
+# * On the digit MLP, one second of PGD-3 training at $\epsilon = 0.2$ raised PGD-20 accuracy from 1.7% to 50.4% and
+#   cost 0.9 points of clean accuracy. The robustness fades beyond the trained budget and transfers poorly to
 #   the $L_2$ ball.
 # * The robust model's gradient lies on the strokes of the digit; the standard model's is spread over the image.
-# * **Costs**: a PGD-$k$ epoch takes roughly $k + 1$ times as long; clean accuracy drops; robustness covers the trained
+# * **Costs**: a PGD-$k$ epoch takes roughly $k + 1$ times as long (on a model this small, fixed costs push it above or below); clean accuracy drops; robustness covers the trained
 #   threat model only.
-# * **FGSM training** is cheaper and works at $\epsilon = 0.2$, 9 points behind PGD training under PGD-20; at 0.3 it
-#   matches PGD training under FGSM (35%) but not under PGD-20 (6% against 21%); plain FGSM training for 60 epochs
+# * **FGSM training** is cheaper and works at $\epsilon = 0.2$, 8 points behind PGD training under PGD-20; at 0.3 it
+#   nearly matches PGD training under FGSM (35% against 37%) but not under PGD-20 (6% against 21%); plain FGSM training for 60 epochs
 #   (measured outside the notebook) kept 61% under FGSM and 3% under PGD-20. Wong et al.'s abrupt catastrophic overfitting did not appear at this scale.
 # * **Sanity checks against gradient masking**: PGD at least as strong as FGSM, accuracy falling with $\epsilon$ to
 #   about zero, stable under more steps and restarts, transfer weaker than the white box.
