@@ -12,8 +12,9 @@ STAMP  := $(VENV)/.installed
 lab: $(STAMP)
 	$(BIN)/course lab
 
+# One worker per core (at most 4); a notebook's cells share a kernel, so each file stays on one worker.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 sync: $(STAMP)
 	$(BIN)/course sync

@@ -17,6 +17,16 @@ collect_ignore_glob = ["notebooks/*.py", "solutions/*.py", "exercises/*.py", "bu
 LAX_FOLDERS = {"exercises"}
 
 
+def pytest_configure(config):
+    """Under pytest-xdist, each worker grades in sandboxes with uids of its own (worker gw1 from slot 100)."""
+    import os
+
+    from course_lib.grading.sandbox import SLOTS_FROM_VARIABLE
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    os.environ[SLOTS_FROM_VARIABLE] = str(100 * int(worker.removeprefix("gw") or 0))
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parent = getattr(item, "parent", None)

@@ -16,13 +16,17 @@ EXAMPLES = {
     "  course sync notebooks/01_gan_game.py",
     "bench": "course bench                    # all notebooks and widgets, table + build/bench.json\n"
     "  course bench --notebooks notebooks/01_gan_game.py --repeats 30\n"
-    "  course bench --no-notebooks --grading   # widgets, then grading: one submission and a class of 40",
+    "  course bench --no-notebooks --grading   # widgets, then grading: one submission and a class of 40\n"
+    "  course bench --browser --no-notebooks --repeats 20   # slider-to-picture latency in JupyterLab, against an echo widget",
     "assign": "course assign                   # regenerate exercises/ from solutions/\n"
     "  course assign --check           # fail if exercises/ is stale, write nothing",
     "release": "course release ../course-for-students   # lectures, exercises, library; never solutions/",
     "grade": "course grade ps01 submissions.zip --out graded --jobs 2   # a class: one folder or file per student\n"
     "  course grade solutions/ps01_optimal_discriminator.py alice.ipynb --out graded\n"
     "  course grade --gradescope ps01                      # build build/gradescope/ps01_optimal_discriminator.zip",
+    "build": "course build                    # HTML pages of every notebook, from their stored outputs: _build/html/\n"
+    "  course build --slides           # one reveal.js deck per lecture: _build/slides/\n"
+    "  course build --out /tmp/site    # write the pages elsewhere",
 }
 
 
@@ -33,7 +37,7 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course",
-        description="Adversarial learning course: open, sync, benchmark, release and grade the notebooks.",
+        description="Adversarial learning course: open, sync, benchmark, release, grade and build the notebooks.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Examples:\n  " + "\n  ".join(EXAMPLES.values()),
     )
@@ -61,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=50, help="calls per widget callback (default: 50)")
     bench.add_argument("--output", type=Path, default=Path("build/bench.json"), help="JSON report (default: build/bench.json)")
     bench.add_argument("--rounds", type=int, default=3, help="interleaved timings of each notebook; medians are reported (default: 3)")
-    bench.add_argument("--no-notebooks", action="store_true", help="time the widget callbacks only")
+    bench.add_argument("--no-notebooks", action="store_true", help="skip the notebooks: time the widget callbacks only (with --browser: the browser latencies only)")
     bench.add_argument("--grading", action="store_true", help="also time grading: each solution alone, and a class of 40 with --jobs 2")
+    bench.add_argument("--browser", action="store_true", help="also time each widget's slider-to-picture latency in JupyterLab (headless Chromium), against an echo widget; with --no-notebooks, only that")
 
     assign = command("assign", "Regenerate exercises/ from solutions/ (solutions stubbed, hidden tests removed).")
     assign.add_argument("--solutions", type=Path, default=Path("solutions"), help="source folder (default: solutions/)")
@@ -82,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--cell-seconds", type=float, default=None, help="CPU seconds one cell, or one call of a graded function, may use (default: 60, and 10 for a call)")
     grade.add_argument("--total-seconds", type=int, default=None, help="CPU seconds a whole notebook may use (default: 300)")
     grade.add_argument("--wall-seconds", type=float, default=None, help="wall-clock guard against a notebook that sleeps (default: 900)")
+
+    build = command("build", "Build the course as offline HTML pages, or as reveal.js slides, from the stored outputs.")
+    build.add_argument("--slides", action="store_true", help="one reveal.js deck per lecture instead of the pages")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: _build/html/, or _build/slides/ with --slides)")
     return parser
 
 
@@ -102,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError("--repeats must be at least 5, so that a p95 means something")
         if args.rounds < 1:
             raise UsageError("--rounds must be at least 1")
-        return run_bench(args.notebooks, args.repeats, args.output, time_notebooks=not args.no_notebooks, rounds=args.rounds, grading=args.grading)
+        return run_bench(args.notebooks, args.repeats, args.output, time_notebooks=not args.no_notebooks, rounds=args.rounds, grading=args.grading, browser=args.browser)
     if args.command == "assign":
         from course_lib.grading.assign import assign
 
@@ -115,6 +124,10 @@ def _run(args: argparse.Namespace) -> int:
         return release(args.out)
     if args.command == "grade":
         return _grade(args)
+    if args.command == "build":
+        from course_lib.tooling.site import run_build
+
+        return run_build(args.out, slides=args.slides)
     raise AssertionError(args.command)
 
 

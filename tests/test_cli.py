@@ -10,7 +10,7 @@ import pytest
 from course_lib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ["lab", "sync", "bench", "assign", "release", "grade"]
+SUBCOMMANDS = ["lab", "sync", "bench", "assign", "release", "grade", "build"]
 
 
 def course(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -40,6 +40,9 @@ FALLBACK_WARNING = (
     "Install it (Debian: apt-get install bubblewrap) before grading a class."
 )
 FIRST_SANDBOX_UID = 61000  # one unprivileged uid per parallel slot, so process limits do not mix
+# Two graders at once on one machine (say, the test suite's parallel workers) each need their own
+# uids: COURSE_SANDBOX_SLOTS_FROM shifts this process's slots past the other's.
+SLOTS_FROM_VARIABLE = "COURSE_SANDBOX_SLOTS_FROM"
 STDERR_BYTES = 16 << 10  # the runner's own error output that is kept for the report
 
 
@@ -214,7 +217,7 @@ def _unprivileged(slot: int) -> list[str]:
     """setpriv to an unprivileged uid when the grader runs as root and setpriv exists; else nothing."""
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         return []
-    uid = str(FIRST_SANDBOX_UID + slot)
+    uid = str(FIRST_SANDBOX_UID + int(os.environ.get(SLOTS_FROM_VARIABLE, "0")) + slot)
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
 
 

@@ -12,6 +12,7 @@ import json
 import platform
 import re
 import statistics
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -205,14 +206,18 @@ def format_table(report: dict) -> str:
         lines.append(f"(budget: {MEMORY_BUDGET_MB:.0f} MB of peak kernel memory per notebook)")
         lines.append("")
     lines.append(f"{'widget callback':<48}{'p50 ms':>9}{'p95 ms':>9}{'budget':>9}  verdict")
-    for name, row in report["widgets"].items():
+    for name, row in report.get("widgets", {}).items():
         verdict = "ok" if row["p95_ms"] <= CALLBACK_BUDGET_MS else f"over {CALLBACK_BUDGET_MS:.0f} ms"
         lines.append(f"{name:<48}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{CALLBACK_BUDGET_MS:>9.0f}  {verdict}")
     return "\n".join(lines)
 
 
-def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True, rounds: int = 3, grading: bool = False) -> int:
-    """Run the benchmark, print the table, write the JSON report. Returns an exit code."""
+def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_notebooks: bool = True, rounds: int = 3, grading: bool = False, browser: bool = False) -> int:
+    """Run the benchmark, print the table, write the JSON report. Returns an exit code.
+
+    ``browser`` adds the slider-to-picture latencies in JupyterLab (course_lib.tooling.browser_bench);
+    with ``time_notebooks=False`` it times only those, not the callbacks.
+    """
     widget_notebooks = None if notebooks is None else [p.stem for p in notebooks]  # named notebooks: only their widgets
     if notebooks is None:
         notebooks = [py for py, _ in find_pairs(Path("notebooks"))] if Path("notebooks").is_dir() else []
@@ -220,6 +225,14 @@ def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_not
     if missing:
         print(f"course bench: no such notebook: {', '.join(missing)}")
         return 2
+    if browser:
+        from course_lib.tooling.browser import BrowserUnavailable, check_browser
+
+        try:
+            check_browser()  # before any work
+        except BrowserUnavailable as error:
+            print(f"course bench --browser: {error}", file=sys.stderr)
+            return 1
     report: dict = {"machine": platform.platform(), "python": platform.python_version(), "date": datetime.now().isoformat(timespec="seconds")}
     try:
         if time_notebooks:
@@ -227,10 +240,22 @@ def run_bench(notebooks: list[Path] | None, repeats: int, output: Path, time_not
     except NotebookError as error:
         print(f"course bench: {error}")
         return 1
-    report["widgets"] = bench_widgets(repeats, widget_notebooks)
+    if time_notebooks or not browser:
+        report["widgets"] = bench_widgets(repeats, widget_notebooks)
+    if browser:
+        from course_lib.tooling.browser_bench import BrowserBenchError, bench_browser, format_browser_table
+
+        try:
+            report["browser"] = bench_browser(repeats, widget_notebooks)
+        except BrowserBenchError as error:
+            print(f"course bench --browser: {error}", file=sys.stderr)
+            return 1
     if grading:
         report["grading"] = bench_grading(rounds)
-    print(format_table(report))
+    if "widgets" in report:
+        print(format_table(report))
+    if browser:
+        print(("\n" if "widgets" in report else "") + format_browser_table(report["browser"]))
     if grading:
         print("\n" + format_grading_table(report["grading"]))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -247,4 +272,9 @@ def over_budget(report: dict) -> list[str]:
     over = [name for name, row in report.get("notebooks", {}).items() if notebook_verdict(name, row) != "ok"]
     if report.get("total", {}).get("ratio_to_floors", 0) > TOTAL_BUDGET:
         over.append("all notebooks together")
-    return over + [name for name, row in report["widgets"].items() if row["p95_ms"] > CALLBACK_BUDGET_MS]
+    over += [name for name, row in report.get("widgets", {}).items() if row["p95_ms"] > CALLBACK_BUDGET_MS]
+    if "browser" in report:
+        from course_lib.tooling.browser_bench import browser_over_budget
+
+        over += browser_over_budget(report["browser"])
+    return over
