@@ -5,19 +5,20 @@
   street scenes with or without a stop sign, drawn by day or by the same scenes at night
   (``load_stop_signs`` for the fixed train and test splits);
 - ``models``: a small MLP, CNN and dropout MLP, their training loop with a history, accuracy,
-  eval mode as a context, and ``trained_classifier`` (trained once per process, handed out as copies);
+  eval mode as a context, and ``trained_classifier`` (shipped weights, or trained once per process; handed out as copies);
 - ``threat_models``: the L∞ and L2 balls: per-sample norms, steepest-ascent directions,
   projections, membership and uniform sampling;
 - ``attacks``: FGSM and PGD (white box), finite-difference and random-direction gradient
   estimates with their query counts, and transfer attacks from a surrogate (black box);
 - ``defenses``: adversarial training on the robust loss (PGD or FGSM as the inner maximisation)
   with its per-epoch history, the robust loss, robust accuracy and its curve over eps, a CNN for
-  the stop signs, ``robust_classifier`` (trained once per process, handed out as copies), and
+  the stop signs, ``robust_classifier`` (shipped weights, or trained once per process; handed out as copies), and
   ``worst_case_accuracy``, the per-input worst case over several attacks;
+- ``weights``: the shipped weights of those classifiers, a few kilobytes each, and the script that regenerates them;
 - ``robustness``: the perturbation sets of the robustness quiz, which of them set inclusion
   guarantees (with a witness for the others), and the day/night experiment that measures them;
 - ``plots``, ``black_box_plots`` and ``defense_plots``: the figures of the attacks, black-box and
   adversarial-training chapters.
 
-Importing this package loads nothing heavy: the digits are read and models trained only when asked for.
+Importing this package loads nothing heavy: the digits are read and models loaded (or trained) only when asked for.
 """

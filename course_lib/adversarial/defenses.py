@@ -21,8 +21,9 @@ the input only), so a K-step attack makes an epoch roughly K + 1 times as long.
   accuracy. Two sanity checks against gradient masking: accuracy must fall as eps grows, and an
   iterative attack must do at least as well as a single step.
 - ``stop_sign_classifier`` is a small CNN for the 16×16 RGB stop signs of ``data.make_stop_signs``;
-  ``robust_classifier`` trains a model of each kind once per process, at a given eps (0 for the
-  standard model, by the same recipe), and hands out copies.
+  ``robust_classifier`` gives a model of each kind trained at a given eps (0 for the standard
+  model, by the same recipe): shipped weights (``weights.py``) for the models the course uses, else
+  trained once per process; it hands out copies.
 
 Introduced in notebooks/08_adversarial_training (digits) and notebooks/09_robustness_quiz (stop signs).
 """
@@ -41,9 +42,10 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_lib.adversarial import weights
 from course_lib.adversarial._checks import check_clip, check_count, check_labelled_batch, check_model, check_nonnegative, check_positive
 from course_lib.adversarial.attacks import ATTACKS, _fgsm, _pgd
-from course_lib.adversarial.data import STOP_SIGN_CLASSES, load_digits, load_stop_signs
+from course_lib.adversarial.data import SPLIT_SEED, STOP_SIGN_CLASSES, STOP_SIGN_SPLITS, TEST_FRACTION, _split_indices, load_digits, load_stop_signs
 from course_lib.adversarial.models import RECIPES, TrainingHistory, _accuracy, evaluation_mode
 from course_lib.adversarial.threat_models import NORM_NAMES, norm_order
 from course_lib.optim import Adam
@@ -501,7 +503,7 @@ def robust_accuracy_curve(
     return RobustAccuracyCurve(eps_values, accuracies, name, NORM_NAMES[p])
 
 
-# ----------------------------------------------------------------------------- robust models, trained once per process
+# ----------------------------------------------------------------------------- robust models: shipped weights, else trained once per process
 
 
 @dataclass(frozen=True)
@@ -539,8 +541,11 @@ def robust_classifier(kind: str = "cnn", eps: float | None = None, attack: str =
     """A classifier of one kind, adversarially trained with its recipe (``ROBUST_RECIPES``), in eval mode.
 
     ``eps=0`` gives the *standard* model trained by the same recipe (same epochs, batches and
-    learning rate, no attack): the fair baseline for the costs of robustness. Training happens
-    once per (kind, eps, attack, seed) and process, on one thread; every call returns a fresh copy.
+    learning rate, no attack): the fair baseline for the costs of robustness. Training runs on one
+    thread, so the weights are the same on every machine; the course ships them for the models its
+    notebooks use (``weights.py``) and loads them instead of training (``tests/test_adversarial_weights.py``
+    retrains and checks they are equal bit for bit). Any other model trains once per (kind, eps,
+    attack, seed) and process. Every call returns a fresh copy.
 
     Args:
         kind: "mlp" or "cnn" (digits, from ``load_digits("train")``) or "stop_sign_cnn" (day
@@ -571,6 +576,49 @@ def robust_classifier(kind: str = "cnn", eps: float | None = None, attack: str =
 
 @functools.cache
 def _robust_once(kind: str, eps: float, attack: str, seed: int) -> nn.Module:
+    """The shipped weights when their fingerprint matches the recipe's, else a training run."""
+    state_dict = weights.load(weights.robust_key(kind, eps, attack, seed), _robust_recipe_fingerprint(kind, eps, attack, seed))
+    if state_dict is None:
+        return _train_by_robust_recipe(kind, eps, attack, seed)
+    model = _build_seeded(ROBUST_RECIPES[kind].build, seed)
+    model.load_state_dict(state_dict)  # copies into the model's own tensors: channels-last weights stay channels-last
+    return model.eval()
+
+
+def _robust_recipe_fingerprint(kind: str, eps: float, attack: str, seed: int) -> dict:
+    """Everything ``_train_by_robust_recipe``'s weights depend on, but the code (``weights.FORMAT`` stands for it)."""
+    recipe = ROBUST_RECIPES[kind]
+    return {
+        "format": weights.FORMAT,
+        "function": "robust_classifier",
+        "kind": kind,
+        "architecture": weights.architecture(_build_seeded(recipe.build, seed)),
+        "data": _data_fingerprint(recipe.data),
+        "eps": eps,
+        "attack": attack,
+        "steps": recipe.steps if attack == "pgd" else 1,
+        "num_epochs": recipe.num_epochs,
+        "lr": recipe.lr,
+        "batch_size": recipe.batch_size,
+        "warmup_epochs": recipe.warmup_epochs,
+        "seed": seed,
+    }
+
+
+def _data_fingerprint(data: Callable[[], tuple[Tensor, Tensor]]) -> dict:
+    """The split a recipe trains on, its size and seed, without loading it (drawing the stop signs takes 0.2 s)."""
+    if isinstance(data, functools.partial) and data.func is load_digits and len(data.args) == 1 and not data.keywords:
+        (split,) = data.args
+        return {"source": "load_digits", "split": split, "size": len(_split_indices()[split]), "split_seed": SPLIT_SEED, "test_fraction": TEST_FRACTION}
+    if isinstance(data, functools.partial) and data.func is load_stop_signs and len(data.args) == 1 and set(data.keywords) <= {"night"}:
+        (split,), night = data.args, data.keywords.get("night", False)
+        size, seed = STOP_SIGN_SPLITS[split]
+        return {"source": "load_stop_signs", "split": split, "night": night, "size": size, "seed": seed}
+    return {"source": repr(data)}  # another source: no shipped file can match it (the repr holds an address), so the model trains
+
+
+def _train_by_robust_recipe(kind: str, eps: float, attack: str, seed: int) -> nn.Module:
+    """Train a classifier of one kind adversarially by its recipe, from scratch: the weights ``weights.py`` ships."""
     recipe = ROBUST_RECIPES[kind]
     model = _build_seeded(recipe.build, seed)  # for the digits, the same weights as models.build_classifier(kind, seed)
     x, y = recipe.data()

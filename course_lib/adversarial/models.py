@@ -9,8 +9,10 @@ Three models read (B, 1, 8, 8) images and return (B, 10) logits:
 
 On one CPU thread the MLP trains in 0.4 s, the dropout MLP in 0.5 s and the CNN in 1.6 s, to
 96.4%, 96.9% and 98.1% test accuracy (``tests/test_adversarial_models.py`` holds the bars).
-Training is deterministic: the same seed gives the same weights, bit for bit.
-``trained_classifier`` trains each (kind, data, seed) once per process and hands out copies.
+Training is deterministic: the same seed gives the same weights, bit for bit. So the course ships
+the weights ``trained_classifier`` would train (``weights.py``: a few kilobytes each, loaded in
+milliseconds); it trains only a model whose weights are not shipped, once per (kind, data, seed)
+and process, and hands out copies.
 
 Introduced in notebooks/06_fgsm.
 """
@@ -29,8 +31,9 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_lib.adversarial import weights
 from course_lib.adversarial._checks import check_count, check_labelled_batch, check_model, check_positive
-from course_lib.adversarial.data import IMAGE_SHAPE, NUM_CLASSES, SPLITS, load_digits
+from course_lib.adversarial.data import IMAGE_SHAPE, NUM_CLASSES, SPLIT_SEED, SPLITS, TEST_FRACTION, _split_indices, load_digits
 from course_lib.optim import Adam
 
 Tensor = torch.Tensor
@@ -261,10 +264,11 @@ def _training_step(model: nn.Module, optimizer: Adam, x: Tensor, y: Tensor) -> f
 def trained_classifier(kind: str = "mlp", data: str = "train", seed: int = 0) -> nn.Module:
     """A classifier of one kind, trained with its recipe on one split of the digits, in eval mode.
 
-    Training happens once per (kind, data, seed) and process, on one thread whatever torch's
-    setting (the weights are then the same on every machine); every call returns a fresh copy, so
-    changing one copy (training it further, say) changes no other. Notebooks and tests that need
-    the same model share one training run.
+    Training happens on one thread whatever torch's setting, so the weights are the same on every
+    machine; the course ships them for the models its notebooks use (``weights.py``, seed 0), and
+    loads them instead of training (``tests/test_adversarial_weights.py`` retrains and checks they
+    are equal bit for bit). Any other model trains once per (kind, data, seed) and process. Every
+    call returns a fresh copy, so changing one copy (training it further, say) changes no other.
 
     Args:
         kind: "mlp", "cnn" or "dropout_mlp" (see ``RECIPES``).
@@ -287,6 +291,33 @@ def trained_classifier(kind: str = "mlp", data: str = "train", seed: int = 0) ->
 
 @functools.cache
 def _trained_once(kind: str, data: str, seed: int) -> nn.Module:
+    """The shipped weights when their fingerprint matches the recipe's, else a training run."""
+    state_dict = weights.load(weights.classifier_key(kind, data, seed), _recipe_fingerprint(kind, data, seed))
+    if state_dict is None:
+        return _train_by_recipe(kind, data, seed)
+    model = build_classifier(kind, seed)
+    model.load_state_dict(state_dict)
+    return model.eval()
+
+
+def _recipe_fingerprint(kind: str, data: str, seed: int) -> dict:
+    """Everything ``_train_by_recipe(kind, data, seed)``'s weights depend on, but the code (``weights.FORMAT`` stands for it)."""
+    recipe = RECIPES[kind]
+    return {
+        "format": weights.FORMAT,
+        "function": "trained_classifier",
+        "kind": kind,
+        "architecture": weights.architecture(build_classifier(kind, seed)),
+        "data": {"split": data, "size": len(_split_indices()[data]), "split_seed": SPLIT_SEED, "test_fraction": TEST_FRACTION},
+        "num_epochs": recipe.num_epochs,
+        "lr": recipe.lr,
+        "batch_size": recipe.batch_size,
+        "seed": seed,
+    }
+
+
+def _train_by_recipe(kind: str, data: str, seed: int) -> nn.Module:
+    """Train a classifier of one kind by its recipe, from scratch: the weights ``weights.py`` ships."""
     recipe, model = RECIPES[kind], build_classifier(kind, seed)
     x, y = load_digits(data)
     rng = torch.Generator().manual_seed(seed)
