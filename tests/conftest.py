@@ -4,6 +4,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from browser_support import browser  # noqa: F401  (the `browser` fixture: headless Chromium, or a skip with the reason)
 
 matplotlib.use("Agg")
 
