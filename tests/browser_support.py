@@ -8,8 +8,12 @@ under CI (``CI=true``) they fail instead, since CI must run them.
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
+
+TOUR_VARIABLE = "COURSE_TOUR_DIR"  # where the README's screenshot tour is refreshed from a test run (docs/tour)
 
 
 def unavailable(reason: str) -> None:
@@ -30,3 +34,15 @@ def browser():
         unavailable(f"the browser tests cannot run: {error}")
     with headless_chromium() as launched:
         yield launched
+
+
+def keep_for_tour(screenshot: Path) -> None:
+    """Copy a test's screenshot into the README's tour, when COURSE_TOUR_DIR names its folder.
+
+    The tour is refreshed with:
+    ``COURSE_TOUR_DIR=docs/tour .venv/bin/python -m pytest tests/test_browser_lab.py tests/test_site.py -k "presenting or 06_fgsm or in_a_browser"``
+    """
+    folder = os.environ.get(TOUR_VARIABLE)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(screenshot, Path(folder) / screenshot.name)

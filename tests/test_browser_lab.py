@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from browser_support import keep_for_tour
 from course_lib.tooling.browser import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,18 +200,6 @@ def run_all_cells(page, panel, name: str) -> list[str]:
     return problems
 
 
-def full_notebook_screenshot(page, panel, path: Path) -> None:
-    """A screenshot of the whole notebook: the viewport grows to its height (capped), then shrinks back."""
-    viewport = page.viewport_size
-    scroller = panel.locator(".jp-WindowedPanel-outer")
-    extra = viewport["height"] - scroller.evaluate("e => e.clientHeight")  # menus, toolbars and status bar
-    height = min(scroller.evaluate("e => e.scrollHeight") + extra, 16_000)
-    page.set_viewport_size({"width": viewport["width"], "height": height})
-    scroller.evaluate("e => e.scrollTo(0, 0)")
-    page.screenshot(path=path)
-    page.set_viewport_size(viewport)
-
-
 def move_first_control(output) -> str:
     """Move the first slider (PageUp, or PageDown at its top: one jump, so one redraw), or else change the
     first dropdown, toggle or checkbox; say what moved ("" if nothing could)."""
@@ -269,7 +258,9 @@ def check_widgets(page, panel, name: str, shots: Path) -> list[str]:
         except PlaywrightTimeout:
             problems.append(f"{where}: the picture did not change after moving its {moved}")
             continue
-        output.screenshot(path=shots / f"{Path(name).stem}_cell{cell}_widget{number}_moved.png")
+        output.screenshot(path=shots / f"{Path(name).stem}_widget{number}_moved.png")
+        if name.endswith("06_fgsm.ipynb"):
+            keep_for_tour(shots / f"{Path(name).stem}_widget{number}_moved.png")
         if image.screenshot() == picture:
             problems.append(f"{where}: a new image arrived after moving its {moved}, but it shows the same picture")
     return problems
@@ -283,7 +274,7 @@ def test_lecture_runs_in_jupyterlab_without_errors_and_its_widgets_respond(name,
     try:
         panel = open_notebook(page, lab, name)
         problems = run_all_cells(page, panel, name)
-        full_notebook_screenshot(page, panel, tmp_path / f"{Path(name).stem}.png")
+        page.screenshot(path=tmp_path / f"{Path(name).stem}.png")  # the first screen (a full-page shot costs seconds)
         if not problems:
             problems = check_widgets(page, panel, name, tmp_path)
     finally:
@@ -321,7 +312,8 @@ def test_presenting_a_lecture_keeps_its_widgets_live(lab_page, lab, tmp_path):
         moved = move_first_control(output)
         assert moved, f"{PRESENTED}: its explorer has no control to move"
         page.wait_for_function(NEW_PICTURE, arg=[image.element_handle(), source], timeout=REDRAW_SECONDS * 1000)
-        page.screenshot(path=tmp_path / f"presenting_{Path(PRESENTED).stem}_widget_moved.png")
+        page.screenshot(path=tmp_path / f"presenting_{Path(PRESENTED).stem}.png")
+        keep_for_tour(tmp_path / f"presenting_{Path(PRESENTED).stem}.png")
         for toggle, switched_on in PRESENTING.items():
             assert page.locator(switched_on).count() == 1, f"{toggle} switched off while the lecture ran"
     finally:  # back to the ordinary lab, for whatever test runs next

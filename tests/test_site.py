@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from browser_support import keep_for_tour
 from course_lib.cli import main
 from course_lib.tooling.notebooks import WIDGET_VIEW
 from course_lib.tooling.site import MARKER, REVEAL, WEB, build_site, build_slides, slide_breaks, static_notebook
@@ -235,3 +236,70 @@ def test_build_outside_the_course_says_where_to_run_it(tmp_path, monkeypatch, ca
 
 def test_a_second_build_replaces_the_first(built_slides):
     assert (built_slides / MARKER).is_file(), "the marker lets the next build replace this folder"
+
+
+# ----------------------------------------------------------------------------- in a real browser
+
+
+def open_offline(browser, url: str):
+    """A page opened at ``url`` that records every request it makes and every console error it shows."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.requests, page.errors = [], []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    return page
+
+
+def typeset_maths(page) -> int:
+    """Wait for MathJax to finish the page; the number of formulas it rendered."""
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+    page.evaluate("() => MathJax.startup.promise")
+    return page.locator("mjx-container").count()
+
+
+def test_in_a_browser_every_page_from_the_index_renders_maths_and_figures_offline(browser, built_site, tmp_path):
+    index = open_offline(browser, (built_site / "index.html").as_uri())
+    hrefs = index.eval_on_selector_all("a[href]", "links => links.map(link => link.href.split('#')[0])")
+    index.close()
+    pages = sorted({href for href in hrefs if href.startswith("file://") and re.search(r"/(notebooks|solutions)/[^/]+\.html$", href)})
+    assert len(pages) == len(LECTURES) + len(SOLUTIONS)
+
+    problems = []
+    for url in pages:
+        page = open_offline(browser, url)
+        name = "/".join(url.split("/")[-2:])
+        formulas = typeset_maths(page)
+        images = page.eval_on_selector_all("img", "images => images.map(image => image.complete && image.naturalWidth > 0)")
+        external = [request for request in page.requests if not request.startswith(("file://", "data:", "blob:"))]
+        figures_expected = "/notebooks/" in url and not url.endswith("00_index.html")
+        if formulas == 0:
+            problems.append(f"{name}: no typeset maths")
+        if figures_expected and not images:
+            problems.append(f"{name}: no image")
+        if not all(images):
+            problems.append(f"{name}: {images.count(False)} image(s) failed to load")
+        if external:
+            problems.append(f"{name}: requests leaving the page: {external[:3]}")
+        if page.errors:
+            problems.append(f"{name}: console errors: {page.errors[:3]}")
+        if url.endswith("02_optimal_discriminator.html"):
+            page.screenshot(path=tmp_path / "site_02_optimal_discriminator.png")
+            keep_for_tour(tmp_path / "site_02_optimal_discriminator.png")
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_in_a_browser_the_authored_deck_shows_its_slides_and_maths_offline(browser, built_slides, tmp_path):
+    page = open_offline(browser, (built_slides / f"{AUTHORED_DECK}.slides.html").as_uri())
+    page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+    slides = page.evaluate("() => Reveal.getTotalSlides()")
+    page.evaluate("() => Reveal.configure({transition: 'none'})")  # the screenshot shows the slide, not a slide in flight
+    page.keyboard.press("ArrowRight")
+    assert typeset_maths(page) > 0
+    page.screenshot(path=tmp_path / f"slides_{AUTHORED_DECK}.png")
+    keep_for_tour(tmp_path / f"slides_{AUTHORED_DECK}.png")
+    assert slides > 5
+    assert [request for request in page.requests if not request.startswith(("file://", "data:", "blob:"))] == []
+    assert page.errors == []
