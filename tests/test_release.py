@@ -132,7 +132,7 @@ def test_release_pyproject_parses_and_its_tests_name_only_what_the_release_holds
     config["tool"]["pytest"].pop("ini_options"), course["tool"]["pytest"].pop("ini_options")
     assert config == course, "the release changed more of pyproject.toml than its pytest settings"
     makefile = (released / "Makefile").read_text(encoding="utf-8")
-    assert "\ntest: $(STAMP)\n\t$(BIN)/python -m pytest\n" in makefile  # no paths: the settings above decide
+    assert "\ntest: $(STAMP)\n\t$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile\n" in makefile  # no paths: the settings above decide
 
 
 def test_release_make_test_collects_notebooks_and_not_their_py_halves(released):
