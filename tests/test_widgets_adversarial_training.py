@@ -73,7 +73,7 @@ def test_the_markers_and_headline_give_the_library_accuracy_on_all_test_digits(e
         expected = robust_accuracy(model, x, y, eps=0.2, attack=attack)
         assert np.allclose(explorer.markers[name].get_xdata(), [0.2]) and np.allclose(explorer.markers[name].get_ydata(), [expected])
         assert f"{name} {expected:.1%}" in explorer.headline.get_text()
-    assert explorer.headline.get_text().startswith({"fgsm": "FGSM", "pgd": "PGD-20"}[attack] + " at ε = 0.20:")
+    assert explorer.headline.get_text().startswith({"fgsm": "FGSM", "pgd": "PGD-20"}[attack] + ", ε = 0.20:")
 
 
 def test_the_curves_are_the_library_curves_over_the_slider_grid(explorer, digits_test):

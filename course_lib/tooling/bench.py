@@ -103,11 +103,13 @@ def bench_widgets(repeats: int, notebooks: list[str] | None = None) -> dict:
     """
     import torch
 
+    from course_lib.plotting import use_course_style
     from course_lib.runtime import DEFAULT_NUM_THREADS
     from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers
 
     import_all_explorers()
     torch.set_num_threads(DEFAULT_NUM_THREADS)
+    use_course_style()  # as every notebook does at its top
 
     results = {}
     chosen = {name: factory for name, factory in BENCH_EXPLORERS.items() if notebooks is None or name.split(":")[0] in notebooks}

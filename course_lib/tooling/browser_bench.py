@@ -95,9 +95,11 @@ def bench_notebook(names: list[str], echo_source: str = ECHO_SOURCE) -> nbformat
     """The scratch notebook: a set-up cell, the echo's cell, then one cell per explorer, each ending with the widget."""
     cells = [
         "from course_lib import seed_everything\n"
+        "from course_lib.plotting import use_course_style\n"
         "from course_lib.tooling.browser_bench import EchoWidget\n"
         "from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers\n\n"
         "rng = seed_everything(0)  # one torch thread, as in the lectures\n"
+        "use_course_style()\n"
         "import_all_explorers()",
         f"EchoWidget.from_explorer(BENCH_EXPLORERS[{echo_source!r}]())",
         *(f"BENCH_EXPLORERS[{name!r}]()" for name in names),

@@ -232,7 +232,7 @@ class AdversarialTrainingExplorer(Explorer):
         self.eps_line.set_xdata([eps, eps])
         attack_name = dict((value, label) for label, value in ATTACK_OPTIONS)[attack]
         scores = ", ".join(f"{name} {state[name]['accuracy']:.1%}" for name in self.names)
-        self.headline.set_text(f"{attack_name} at ε = {eps:.2f}: test accuracy {scores}")
+        self.headline.set_text(f"{attack_name}, ε = {eps:.2f}: {scores}")  # short: each glyph costs redraw time
 
 
 def _grey():

@@ -134,7 +134,7 @@ class GanRingExplorer(Explorer):
         self.side = int(round(math.sqrt(len(history.grid))))
         controls = {"frame": ipywidgets.IntSlider(value=len(self.snapshots) - 1, min=0, max=len(self.snapshots) - 1, description="snapshot")}
         fig, ax = new_figure(width=4.4, height=4.6)
-        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.09, top=0.88)
+        fig.subplots_adjust(left=0.02, right=0.98, bottom=0.13, top=0.92)
         super().__init__(fig, controls)
         box = (-extent, extent, -extent, extent)
         self.heat = ax.imshow(np.full((self.side, self.side), 0.5), origin="lower", extent=box, cmap="Purples", vmin=0, vmax=1, alpha=0.6)
@@ -143,13 +143,13 @@ class GanRingExplorer(Explorer):
         first = self.snapshots[-1]
         self.fake_points = ax.scatter(*first.x_fake.T, **SAMPLE_MARKERS["generated"], label="generated")
         starts, vectors, _ = push_arrows(first)
-        self.arrows = ax.quiver(*starts.T, *vectors.T, label="push: −∇ of G's loss", **ARROW_STYLE)
+        self.arrows = ax.quiver(*starts.T, *vectors.T, label="push: −∇ of G's loss (scaled per snapshot)", **ARROW_STYLE)
         ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xticks=[], yticks=[])
         ax.set_aspect("equal")
         ax.grid(False)
         for spine in ax.spines.values():  # the shading is the frame; spines under it would differ when blitted
             spine.set_visible(False)
-        fig.legend(loc="lower center", ncols=3, markerscale=2, fontsize=8)  # below the axes: the shading never covers it
+        fig.legend(loc="lower center", ncols=2, markerscale=2, fontsize=8)  # below the axes: the shading never covers it
         self.ax = ax
         self.animated = [self.heat, real_points, self.fake_points, self.arrows, ax.title]  # in drawing order, over the shading
         self.update()
@@ -163,7 +163,7 @@ class GanRingExplorer(Explorer):
         self.arrows.set_offsets(starts)
         self.arrows.set_UVC(*vectors.T)
         median = np.median(np.linalg.norm(snapshot.push, axis=1))
-        self.ax.set_title(f"step {snapshot.step}: V = {snapshot.value:.3f}, median |push| {median:.2f}\n(arrows scaled per snapshot)")
+        self.ax.set_title(f"step {snapshot.step}: V = {snapshot.value:.3f}, median |push| {median:.2f}")  # short: glyphs cost redraw time
 
 
 RING = GaussianRing(num_modes=8, radius=2.0, std=0.1)  # notebook 01's ring of eight Gaussians
