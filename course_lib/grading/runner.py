@@ -102,7 +102,10 @@ def _set_limits(limits: dict) -> None:
     """Resource limits on this process and its children, set before any student code runs."""
     cpu = int(limits["total_cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU, then SIGKILL 5 s later
-    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+    # Memory: the data limit counts the heap and every private writable mapping, which is what an
+    # allocation takes. Not the address space: shared libraries map far more than they use (the
+    # CUDA build of torch, the only one PyPI has for Python 3.12 and 3.13, maps over 3 GB).
+    resource.setrlimit(resource.RLIMIT_DATA, (limits["memory_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))

@@ -54,7 +54,7 @@ class Limits:
     call_cpu_seconds: float = 10.0  # one call of a student's function on one input
     total_cpu_seconds: int = 300  # the whole run; past it the runner is killed
     wall_seconds: float = 900.0  # hang guard for code that sleeps; never reached by a working notebook
-    memory_bytes: int = 3 << 30  # address space: torch and matplotlib need about 1 GB of it
+    memory_bytes: int = 3 << 30  # heap and private mappings (RLIMIT_DATA): torch and matplotlib need well under 1 GB
     processes: int = 128  # processes and threads of the sandbox's uid: stops fork bombs
     file_bytes: int = 64 << 20  # the largest file a submission may write
     tmp_bytes: int = 256 << 20  # its private /tmp
