@@ -109,8 +109,9 @@ def run_in_sandbox(request: dict, limits: Limits, slot: int = 0, mode: str | Non
     if mode == BUBBLEWRAP:
         command = _bubblewrap_prefix(slot, limits, matplotlib_cache()) + runner_command()
         cwd = "/"
-    else:  # at least not as root: the grader's own files stay out of reach when they are root's
-        command, cwd = _unprivileged(slot) + runner_command(), tempfile.gettempdir()
+    else:  # at least not as root, where that uid can run Python: the grader's own files stay out of reach when they are root's
+        drop = _unprivileged(slot) if _python_runs_unprivileged() else []
+        command, cwd = drop + runner_command(), tempfile.gettempdir()
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env, start_new_session=True
     )
@@ -219,6 +220,16 @@ def _unprivileged(slot: int) -> list[str]:
         return []
     uid = str(FIRST_SANDBOX_UID + int(os.environ.get(SLOTS_FROM_VARIABLE, "0")) + slot)
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+@functools.cache
+def _python_runs_unprivileged() -> bool:
+    """Whether the unprivileged uid can start this Python outside bubblewrap (not if it lives in root's home and links libpython there)."""
+    drop = _unprivileged(0)
+    if not drop:
+        return False
+    probe = subprocess.run(drop + [sys.executable, "-I", "-c", "pass"], capture_output=True, timeout=60, cwd=tempfile.gettempdir())
+    return probe.returncode == 0
 
 
 def _python_paths() -> list[str]:
