@@ -24,6 +24,7 @@ import requests
 
 from browser_support import keep_for_tour
 from course_lib.tooling.browser import free_port
+from course_lib.tooling.browser_bench import RUN_FINISHED  # when Run All is over; course bench --browser waits for it too
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "course-browser-test-token"
@@ -156,15 +157,6 @@ def dialogs(page) -> str:
     texts = [d.inner_text().replace("\n", " ") for d in page.locator(".jp-Dialog").all()]
     return f"dialogs open: {texts}" if texts else "no dialog open"
 
-
-# Run All is over when no cell waits ([*]), the kernel is idle, and every code cell has a count
-# or a cell failed (JupyterLab then leaves the cells after it unrun).
-RUN_FINISHED = """panel => {
-    const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
-    const idle = panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle';
-    const failed = panel.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]') !== null;
-    return idle && !prompts.some(p => p.includes('*')) && (failed || prompts.every(p => /\\[\\d+\\]/.test(p)));
-}"""
 
 CELL_REPORT = """panel => [...panel.querySelectorAll('.jp-Notebook .jp-Cell')].map(cell => ({
     code: cell.classList.contains('jp-CodeCell'),

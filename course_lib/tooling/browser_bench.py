@@ -118,6 +118,8 @@ KERNEL_IDLE = """() => {
     return kernel?.connectionStatus === 'connected' && kernel?.status === 'idle';
 }"""
 
+# Run All is over when no cell waits ([*]), the kernel is idle, and every code cell has a count
+# or a cell failed (JupyterLab then leaves the cells after it unrun). tests/test_browser_lab.py uses it too.
 RUN_FINISHED = """panel => {
     const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
     const idle = panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle';
