@@ -282,6 +282,6 @@ def generator_gradient_norm(
         raise ValueError(f"`loss` must be one of {sorted(GENERATOR_LOSSES)} (got {loss!r})")
     generator.zero_grad()
     GENERATOR_LOSSES[loss](discriminator(generator.sample(n, generator=rng))).backward()
-    norm = torch.sqrt(sum((p.grad**2).sum() for p in generator.parameters() if p.grad is not None))
+    norm = torch.linalg.vector_norm(torch.cat([p.grad.flatten() for p in generator.parameters() if p.grad is not None]))
     generator.zero_grad()
     return float(norm)
