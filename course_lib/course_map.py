@@ -1,14 +1,20 @@
 """The course map: every notebook, what it teaches and its problem set, in reading order.
 
-The index notebook renders it, marking what is already written, so the map never goes stale.
+The index notebook renders it twice, as a picture of the two halves (:func:`course_map_figure`) and
+as a table marking what is already written (:func:`course_map_markdown`), so the map never goes stale.
 
 Introduced in notebooks/00_index.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Patch
 
 
 @dataclass(frozen=True)
@@ -63,3 +69,48 @@ def course_map_markdown(root: Path) -> str:
             problems = f"[{chapter.problem_set}](../exercises/{chapter.problem_set}.ipynb)" if exists else f"{chapter.problem_set} *(in preparation)*"
         rows.append(f"| {number} | {title} | {chapter.covers} | {problems} |")
     return "\n".join(rows)
+
+
+HALVES = {"Generative adversarial networks": ("01", "05"), "Adversarial examples": ("06", "09")}  # notebook numbers, first and last
+
+
+def course_map_figure() -> Figure:
+    """The course as a picture: each half's lectures in reading order, and the problem set each one leads to.
+
+    Lectures are solid boxes joined by arrows; problem sets are dashed boxes, joined by dotted lines
+    to the lectures they exercise.
+
+    Example:
+        >>> fig = course_map_figure()
+        >>> len([p for p in fig.axes[0].patches if p.get_linestyle() == "--"])  # ps00 to ps04
+        5
+        >>> plt.close(fig)
+    """
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    ax.set(xlim=(0, 5), ylim=(-0.3, 4.2))
+    ax.axis("off")
+    for row, (half, (first, last)) in enumerate(HALVES.items()):
+        chapters = [c for c in COURSE_MAP if first <= c.notebook[:2] <= last]
+        top = 3.7 - 2.1 * row  # the half's title; its lectures below it, then its problem sets
+        ax.text(0.05, top, half, fontsize=11, fontweight="bold", va="center")
+        lecture_x = {c.notebook: 0.5 + i for i, c in enumerate(chapters)}
+        for i, chapter in enumerate(chapters):
+            _box(ax, lecture_x[chapter.notebook], top - 0.7, f"{chapter.notebook[:2]} · {chapter.title}", "-", "#dbe9f6")
+            if i:
+                ax.annotate("", (lecture_x[chapter.notebook] - 0.45, top - 0.7), (lecture_x[chapters[i - 1].notebook] + 0.45, top - 0.7), arrowprops={"arrowstyle": "-|>", "color": "black"})
+        for problem_set in dict.fromkeys(c.problem_set for c in chapters if c.problem_set):
+            sources = [lecture_x[c.notebook] for c in chapters if c.problem_set == problem_set]
+            x = sum(sources) / len(sources)
+            _box(ax, x, top - 1.6, problem_set, "--", "white")
+            for source in sources:
+                ax.plot([source, x], [top - 1.0, top - 1.38], linestyle=":", color="black", linewidth=1.2)
+    handles = [Patch(facecolor="#dbe9f6", edgecolor="black", linestyle="-", label="lecture notebook (notebooks/)"), Patch(facecolor="white", edgecolor="black", linestyle="--", label="problem set (exercises/)")]
+    ax.legend(handles=handles, loc="upper right", ncol=2, bbox_to_anchor=(1.0, 1.02))
+    fig.tight_layout()
+    return fig
+
+
+def _box(ax, x: float, y: float, text: str, linestyle: str, face: str) -> None:
+    """A rounded box centred at (x, y), 0.9 wide, with ``text`` wrapped inside."""
+    ax.add_patch(FancyBboxPatch((x - 0.45, y - 0.22), 0.9, 0.44, boxstyle="round,pad=0.02", facecolor=face, edgecolor="black", linestyle=linestyle, linewidth=1.2))
+    ax.text(x, y, textwrap.fill(text, 22, break_long_words=False), ha="center", va="center", fontsize=8)

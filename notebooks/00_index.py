@@ -16,8 +16,13 @@ from pathlib import Path
 
 from IPython.display import Markdown
 
-from course_lib.course_map import course_map_markdown
+from course_lib.course_map import course_map_figure, course_map_markdown
+from course_lib.plotting import use_course_style
 
+use_course_style()
+course_map_figure();
+
+# %%
 Markdown(course_map_markdown(Path("..")))
 
 # %% [markdown]

@@ -443,7 +443,7 @@ plt.show()
 # * **gradient penalty**: the generator reaches the data, then on every seed $W_1$ rises again: the
 #   fakes run past the data and the critic keeps pointing the old way. Why is the subject of the next cell.
 # * **spectral norm**: slopes at most about 1 and free to shrink; the generator comes close and stays
-#   within about 0.3 of its best distance.
+#   within 0.16 of its best distance.
 #   "About", because $\sigma$ lags behind the fast-moving weights. The cell after next measures it.
 #
 # **Why the penalised critic overshoots.** Take the simplest critic, a linear one, $f(x) = t\,x$, and

@@ -200,7 +200,7 @@ for method in ("forward", "central"):
     print(f"{method:>8} differences: {api.queries - before} queries, cosine with the true gradient {cosine(estimate.gradient, true_gradient):.5f}, relative error {error:.1e}")
 
 # %% [markdown]
-# Both are excellent, and the forward difference, with half the queries, is about four times closer here (relative error 1.8e-3 against 7.0e-3).
+# Both are excellent, and the forward difference, with half the queries, is about four times closer here (relative error 1.6e-3 against 6.9e-3).
 # The theory of step 4 assumed a smooth $f$; a ReLU network is only *piecewise* smooth, and central
 # differences take a step 14 times larger ($4.9 \times 10^{-3}$ against $3.5 \times 10^{-4}$), so they are
 # likelier to straddle a kink where a ReLU switches on or off. If the loss were smooth here, a step 4.9 times
@@ -213,8 +213,8 @@ for h in (4.9e-3, 1e-3, 3.5e-4):
 
 # %% [markdown]
 # It only halves from $4.9 \times 10^{-3}$ to $10^{-3}$: a kink lies within $10^{-3}$ of this digit along some
-# pixel. With the forward difference's step, $3.5 \times 10^{-4}$, the central error falls about three times further, to
-# $1.0 \times 10^{-3}$, about the level that float32 round-off allows.
+# pixel. With the forward difference's step, $3.5 \times 10^{-4}$, the central error falls about three and a half times
+# further, to $9.5 \times 10^{-4}$, about the level that float32 round-off allows.
 #
 # **A catch: certainty hides the gradient.** The loss of a digit the model is sure about is tiny, and
 # float32 computes it from numbers near 1 (the softmax of large logits), so it comes in steps of about $1.2 \times 10^{-7}$. Then the two queries of a difference return the same

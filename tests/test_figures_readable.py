@@ -33,6 +33,7 @@ from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from course_lib import course_map  # noqa: E402
 from course_lib.adversarial import black_box_plots, defense_plots, robustness  # noqa: E402
 from course_lib.adversarial import plots as adversarial_plots  # noqa: E402
 from course_lib.gan import lipschitz_plots  # noqa: E402
@@ -43,6 +44,7 @@ from course_lib.widgets import BENCH_EXPLORERS, import_all_explorers  # noqa: E4
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 FIGURE_MODULES = {
+    "course_map": course_map,
     "gan.plots": gan_plots,
     "gan.lipschitz_plots": lipschitz_plots,
     "adversarial.plots": adversarial_plots,
@@ -339,6 +341,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "adversarial.robustness.plot_perturbation_sets": robustness.plot_perturbation_sets,
     "adversarial.robustness.plot_perturbation_set_results": _perturbation_set_results,
     "adversarial.robustness.plot_scene_rows": _scene_rows,
+    "course_map.course_map_figure": course_map.course_map_figure,
 }
 
 # Figures that fail today and are being fixed elsewhere: strict, so each mark must go once its fix lands.
