@@ -15,10 +15,12 @@
 # %%
 import math
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
 from course_lib import seed_everything
+from course_lib.gan.plots import plot_generator_loss_gradients
 from course_lib.grading import (
     ChoiceTest,
     FunctionTest,
@@ -30,8 +32,10 @@ from course_lib.grading import (
     public_tests,
     skip_if_unfinished,
 )
+from course_lib.plotting import use_course_style
 
 rng = seed_everything(0)
+use_course_style()
 
 
 # %% [markdown]
@@ -255,13 +259,18 @@ check("q6")
 #
 # Autograd differentiates your q2 losses with respect to the logit of one generated sample.
 # Compare its numbers with your formula of q6 and the two derivatives of q7, at $l = -4, 0, 4$.
+# The figure draws the size of both gradients for every $D(G(z)) = \sigma(l)$: where the
+# discriminator rejects the fakes ($D(G(z))$ near 0), which loss still pushes the generator?
 
 # %%
 with skip_if_unfinished("q2"):
-    for name, loss in [("saturating", saturating_loss), ("non-saturating", non_saturating_loss)]:
+    your_losses = {"saturating": saturating_loss, "non-saturating": non_saturating_loss}
+    for name, loss in your_losses.items():
         logits = torch.tensor([-4.0, 0.0, 4.0], requires_grad=True)
         (gradient,) = torch.autograd.grad(loss(logits) * len(logits), logits)
         print(f"{name:>14}: gradient at l = -4, 0, 4: {[round(g, 4) for g in gradient.tolist()]}")
+    plot_generator_loss_gradients(your_losses, title="Your losses: where D(G(z)) is near 0, the saturating one barely pushes")
+    plt.show()
 
 # %% [markdown]
 # ## Summary of your checks

@@ -17,9 +17,11 @@
 # %%
 import math
 
+import matplotlib.pyplot as plt
 import torch
 
 from course_lib import seed_everything
+from course_lib.gan.plots import grid_1d, plot_optimal_discriminator
 from course_lib.grading import (
     ChoiceTest,
     FunctionTest,
@@ -30,8 +32,10 @@ from course_lib.grading import (
     public_tests,
     skip_if_unfinished,
 )
+from course_lib.plotting import use_course_style
 
 rng = seed_everything(0)
+use_course_style()
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -190,7 +194,9 @@ check("q3")
 
 # %% [markdown]
 # For two unit Gaussians $\mu$ apart, $D^*$ has a closed form, $\sigma(\mu^2/2 - \mu x)$ (notebook 02).
-# Your `optimal_d` should agree with it wherever the densities do not underflow (here in float64):
+# Your `optimal_d` should agree with it wherever the densities do not underflow (here in float64).
+# The figure draws your `optimal_d` over the two densities: it should lie on $D^*$, cross $\tfrac12$
+# where $p = p_G$ (at $x = \mu/2$), and tend to 1 on the data's side and to 0 on the generator's.
 
 # %%
 from course_lib.gan.distributions import Gaussian
@@ -200,6 +206,10 @@ with skip_if_unfinished("q3"):
     yours = optimal_d(Gaussian(0, 1).pdf(x), Gaussian(mu, 1).pdf(x))
     largest = float((yours - torch.sigmoid(mu**2 / 2 - mu * x)).abs().max())
     print(f"largest |optimal_d - sigmoid(mu^2/2 - mu x)| = {largest:.1e}: {'agrees (below 1e-12)' if largest < 1e-12 else 'too large: compare the two where the densities are small'}")
+    x_grid = grid_1d(-5, 5, 401)[:, 0]  # (401,) the figure's grid
+    yours_on_grid = optimal_d(Gaussian(0, 1).pdf(x_grid), Gaussian(mu, 1).pdf(x_grid))  # (401,)
+    plot_optimal_discriminator(Gaussian(0, 1), Gaussian(mu, 1), trained={"your optimal_d": yours_on_grid}, title="Your optimal_d should lie on D*, crossing 1/2 where p = p_G")
+    plt.show()
 
 
 # %% [raw]

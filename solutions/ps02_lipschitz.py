@@ -19,12 +19,17 @@
 # %%
 import math
 
+import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from course_lib import seed_everything
+from course_lib.gan.lipschitz_plots import plot_power_iteration
 from course_lib.grading import ChoiceTest, DigestTest, FunctionTest, RangeTest, check, check_all, public_tests, skip_if_unfinished
+from course_lib.plotting import use_course_style
 
 rng = seed_everything(0)
+use_course_style()
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -228,15 +233,24 @@ check("q3")
 # # END QUESTION
 
 # %% [markdown]
-# With enough iterations your estimate should agree with the SVD:
+# With enough iterations your estimate should agree with the SVD. How fast does it get there? The
+# relative error of $\sigma$ shrinks by about $(\sigma_2/\sigma_1)^4$ per iteration (notebook 05,
+# section 3), until round-off stops it near 1e-16. The figure runs your function for $k = 1, \dots, 60$
+# iterations from the same start: its errors should follow the dashed line of that slope.
 
 # %%
 with skip_if_unfinished("q3"):
-    W_random = torch.randn(20, 10, generator=rng, dtype=torch.float64)
-    estimate = power_iteration(W_random, 1000, torch.randn(20, generator=rng, dtype=torch.float64))
+    W_random, u_start = torch.randn(20, 10, generator=rng, dtype=torch.float64), torch.randn(20, generator=rng, dtype=torch.float64)
+    estimate = power_iteration(W_random, 1000, u_start)
     exact = float(torch.linalg.matrix_norm(W_random, 2))
     print(f"power_iteration after 1000 iterations: {estimate:.10f}; torch.linalg.matrix_norm(W, 2): {exact:.10f}")
     print(f"they agree within 1e-6: {'yes' if abs(estimate - exact) < 1e-6 else 'no: look at the order of the two updates'}")
+    errors = np.array([abs(power_iteration(W_random, k, u_start) - exact) / exact for k in range(1, 61)])  # (60,) after k = 1..60
+    sigma = torch.linalg.svdvals(W_random)  # (10,) singular values, largest first
+    ratio = float(sigma[1] / sigma[0])
+    label = f"yours, σ₂/σ₁ = {ratio:.2f}"
+    plot_power_iteration({label: errors}, ratios={label: ratio})
+    plt.show()
 
 
 # %% [raw]

@@ -521,16 +521,17 @@ class AdversarialRecipe:
 
 
 # Measured on one thread (seed 0, test splits, PGD-20), standard (eps = 0, same recipe) → robust:
-#   digits MLP, eps 0.2: clean 96.4% → 95.0%, at eps 0.2 1.7% → 50.1%;  digits CNN: 98.1% → 95.0%, 0.8% → 56.8%
-#   stop signs, eps 0.1 (their own recipe, below): clean 98.2% → 91.8%, at eps 0.1 17.3% → 64.3%; the same scenes by night 75.2% → 59.5%
-#   (the first stop-sign recipe, 3 PGD steps and 20 epochs in NCHW, gave 98.3% → 95.9%, 17.0% → 72.2%, night 68.3% → 61.1%,
+#   digits MLP, eps 0.2: clean 96.4% → 95.0%, at eps 0.2 1.7% → 51.3%;  digits CNN: 98.1% → 95.8%, 0.8% → 57.9%
+#   stop signs, eps 0.1 (their own recipe, below): clean 98.2% → 92.0%, at eps 0.1 17.3% → 65.4%; the same scenes by night 75.2% → 55.1%
+#   (on the arithmetic before MKL's COMPATIBLE pin, the first stop-sign recipe, 3 PGD steps and 20 epochs in NCHW, gave 98.3% → 95.9%, 17.0% → 72.2%, night 68.3% → 61.1%,
 #   at 2.5 s + 7.35 s of training; this one takes 1.2 s + 2.7 s on an idle machine)
 ROBUST_RECIPES = {
     "mlp": AdversarialRecipe(RECIPES["mlp"].build, functools.partial(load_digits, "train"), eps=0.2),
     "cnn": AdversarialRecipe(RECIPES["cnn"].build, functools.partial(load_digits, "train"), eps=0.2),
     # Stop signs: two PGD steps and 12 epochs (6 of warm-up) instead of 3 and 20 (10), and channels-last weights, so that
     # notebook 09 trains both models within its time budget: the pair takes 0.4 of the first recipe's time (3.9 s against
-    # 9.9 s). Seeds 0 and 1: clean 91.8% and 90.0%, 64.3% and 59.6% at eps 0.1 (PGD-20); 15 epochs (8) gave 93.6% and 92.1%, 65.4% and 59.7%.
+    # 9.9 s). Seeds 0 and 1: clean 92.0% and 87.9%, 65.4% and 54.1% at eps 0.1 (PGD-20); on the earlier arithmetic, 15 epochs (8) gave
+    # 93.6% and 92.1%, 65.4% and 59.7%, against 91.8% and 90.0%, 64.3% and 59.6% for this recipe.
     "stop_sign_cnn": AdversarialRecipe(
         channels_last_stop_sign_classifier, functools.partial(load_stop_signs, "train"), eps=0.1, steps=2, num_epochs=12, warmup_epochs=6
     ),

@@ -10,6 +10,7 @@ Introduced in notebooks/01_gan_game.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -66,21 +67,34 @@ def sample_density(x: np.ndarray, bins: np.ndarray) -> np.ndarray:
     return counts
 
 
-def plot_generator_loss_gradients() -> Figure:
+def plot_generator_loss_gradients(
+    losses: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None,
+    title: str = "Early on D(G(z)) is near 0: the saturating loss gives no push",
+) -> Figure:
     """How hard each generator loss pushes, as a function of D(G(z)): the gradient with respect to the logit.
 
-    The gradients are taken by autograd through ``course_lib.gan.losses``, not written by hand.
+    The gradients are taken by autograd through the losses, not written by hand.
+
+    Args:
+        losses: {"saturating": loss, "non-saturating": loss}, each mapping fake logits (B,) to the
+            batch's mean loss, a scalar tensor. By default ``course_lib.gan.losses.GENERATOR_LOSSES``;
+            a problem set passes the student's own.
+        title: the figure's title: what to look for.
+
+    Introduced in notebooks/01_gan_game.
     """
+    if losses is not None and set(losses) != set(GENERATOR_LOSSES):
+        raise ValueError(f"`losses` must map 'saturating' and 'non-saturating' to one loss each (got the names {sorted(losses)})")
     d = torch.linspace(0.001, 0.999, 400)
     fig, ax = plt.subplots(figsize=(5.2, 3.2))
-    for name, loss in GENERATOR_LOSSES.items():
+    for name, loss in (losses or GENERATOR_LOSSES).items():
         logits = torch.logit(d).requires_grad_(True)
         loss(logits).backward()
         gradient = (logits.grad * len(d)).abs()  # the mean's 1/n undone: the per-sample push
         role = "discriminator" if name == "saturating" else "generated"
         ax.plot(d, gradient, label=f"{name}: |d loss / d logit|", **role_style(role, len(d)))
     ax.set(xlabel="D(G(z)): the discriminator's belief that a fake is real", ylabel="gradient magnitude")
-    ax.set_title("Early on D(G(z)) is near 0: the saturating loss gives no push")
+    ax.set_title(title)
     ax.legend()
     return fig
 
