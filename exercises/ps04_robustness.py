@@ -20,6 +20,8 @@
 # %%
 import math
 
+import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from course_lib import seed_everything
@@ -34,8 +36,10 @@ from course_lib.grading import (
     public_tests,
     skip_if_unfinished,
 )
+from course_lib.plotting import use_course_style
 
 rng = seed_everything(0)
+use_course_style()
 
 
 # %% [markdown]
@@ -89,6 +93,34 @@ public_tests(
 
 # %%
 check("q2")
+
+# %% [markdown]
+# Your `largest_linf_radius` drawn. Left, in two dimensions: the largest square (an $L_\infty$ ball)
+# inside the circle $\|\delta\|_2 \le 1$ touches it with its four corners. A square that crosses the
+# circle holds points outside the $L_2$ ball; one that stays clear of it is not the largest. Right,
+# your radius as the dimension $d$ grows: how much room is left for an $L_\infty$ perturbation of an
+# 8×8 digit, or of a 16×16 RGB stop sign, inside the same $L_2$ ball?
+
+# %%
+from course_lib.adversarial.plots import NORM_STYLES
+from course_lib.adversarial.robustness import ball_outline
+from course_lib.plotting import style
+
+with skip_if_unfinished("q2"):
+    radius_2d = largest_linf_radius(1.0, 2)
+    fig, (ax_ball, ax_dim) = plt.subplots(1, 2, figsize=(7.6, 3.3), gridspec_kw={"width_ratios": [1, 1.35]})
+    ax_ball.plot(*ball_outline("2", 1.0).T, **NORM_STYLES[2.0], markevery=(12, 25), label="‖δ‖₂ ≤ 1")  # circles between the corners
+    ax_ball.plot(*ball_outline("inf", radius_2d).T, **NORM_STYLES[math.inf], label=f"yours: ‖δ‖∞ ≤ {radius_2d:.3f}\n(corner ‖·‖₂ = {math.hypot(radius_2d, radius_2d):.3f})")
+    ax_ball.set(xlim=(-1.2, 1.2), ylim=(-1.2, 1.55), aspect="equal", xlabel="δ₁", ylabel="δ₂", title="d = 2: the corners should touch the circle")
+    ax_ball.legend(loc="upper center", ncols=2, fontsize=7)
+    dims = np.unique(np.geomspace(1, 1000, 40).astype(int))  # (D,) dimensions from 1 to 1000
+    ax_dim.plot(dims, [largest_linf_radius(1.0, int(d)) for d in dims], **style("neutral"), label="your largest_linf_radius(1, d)")
+    for d, name, marker in ((64, "8×8 digit", "o"), (768, "16×16 RGB stop sign", "^")):
+        ax_dim.plot(d, largest_linf_radius(1.0, d), marker=marker, color="black", linestyle="none", label=f"{name}: d = {d}, radius {largest_linf_radius(1.0, d):.3f}")
+    ax_dim.set(xscale="log", yscale="log", xlabel="dimension d", ylabel="L∞ radius inside ‖δ‖₂ ≤ 1", title="The L∞ ball that fits shrinks as d grows")
+    ax_dim.legend(loc="lower left", fontsize=7)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
+    plt.show()
 
 # %% [markdown]
 # ## q3 · Trained against an $L_2$ ball: what else is guaranteed? (2 points, multiple selection)

@@ -20,6 +20,7 @@
 # %%
 import math
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
@@ -34,8 +35,10 @@ from course_lib.grading import (
     public_tests,
     skip_if_unfinished,
 )
+from course_lib.plotting import use_course_style
 
 rng = seed_everything(0)
+use_course_style()
 
 # %% [raw]
 # # BEGIN QUESTION
@@ -332,18 +335,30 @@ check("q5")
 # # END QUESTION
 
 # %% [markdown]
-# Your two attacks against a trained digit classifier (notebook 06 draws the whole curve):
+# Your two attacks against a trained digit classifier (notebook 06 draws the whole curve). The
+# figure shows ten test digits, the first of each class that the model reads right, after each of
+# your attacks, with the model's answer above each digit (a dashed frame: read wrong). The bottom
+# row is the loss gradient $g$ both attacks start from: your `fgsm_linf` should move every pixel by
+# 0.1 up or down, following the sign of $g$ (unless $[0, 1]$ clips it), and your `fgsm_l2` should
+# move most the pixels where $|g|$ is large. Do the answers change on most of the digits?
 
 # %%
 from course_lib.adversarial.data import load_digits
+from course_lib.adversarial.defense_plots import plot_adversarial_rows
 from course_lib.adversarial.models import accuracy, trained_classifier
+from course_lib.widgets.adversarial_training import first_digits_read_right
 
 with skip_if_unfinished("q4", "q5"):
     classifier = trained_classifier("mlp")
     x_test, y_test = load_digits("test")
+    x_linf, x_l2 = fgsm_linf(classifier, x_test, y_test, 0.1), fgsm_l2(classifier, x_test, y_test, 1.0)  # (N, 1, 8, 8) each
     print(f"clean accuracy {accuracy(classifier, x_test, y_test):.3f}")
-    print(f"after fgsm_linf (eps = 0.1): {accuracy(classifier, fgsm_linf(classifier, x_test, y_test, 0.1), y_test):.3f}")
-    print(f"after fgsm_l2 (eps = 1.0):   {accuracy(classifier, fgsm_l2(classifier, x_test, y_test, 1.0), y_test):.3f}")
+    print(f"after fgsm_linf (eps = 0.1): {accuracy(classifier, x_linf, y_test):.3f}")
+    print(f"after fgsm_l2 (eps = 1.0):   {accuracy(classifier, x_l2, y_test):.3f}")
+    shown = first_digits_read_right([classifier], x_test, y_test)  # (10,) indices, one digit per class
+    attacked = {"your fgsm_linf\nε = 0.1": (classifier, x_linf[shown]), "your fgsm_l2\nε = 1.0": (classifier, x_l2[shown])}
+    plot_adversarial_rows(x_test[shown], y_test[shown], attacked, "One step of your attacks should turn most of these digits into other classes (dashed frames)")
+    plt.show()
 
 
 # %% [raw]

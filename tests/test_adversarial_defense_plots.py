@@ -192,6 +192,16 @@ def test_adversarial_rows_show_the_attacked_digits_the_answers_and_each_models_g
     assert len(dashed) == int((answers != y).sum()) > 0  # one frame per digit read wrong
 
 
+def test_adversarial_rows_of_two_attacks_on_one_model_share_its_gradient_row(digits_test):
+    x, y = digits_test
+    x, y = x[:4], y[:4]
+    model, other = trained_classifier("mlp"), trained_classifier("cnn")
+    shared = plot_adversarial_rows(x, y, {"fgsm_linf": (model, x.clone()), "fgsm_l2": (model, x.clone())}, "t")
+    assert [ax.get_ylabel() for ax in shared.axes] == ["clean x\n(true label)", "x_adv\nfgsm_linf", "x_adv\nfgsm_l2", "gradient g"]
+    separate = plot_adversarial_rows(x, y, {"mlp": (model, x.clone()), "cnn": (other, x.clone())}, "t")
+    assert [ax.get_ylabel() for ax in separate.axes][3:] == ["gradient g\nmlp", "gradient g\ncnn"]
+
+
 @pytest.mark.parametrize(
     "shape, message",
     [((6, 64), "shaped \\(B, 1, 8, 8\\)"), ((13, 1, 8, 8), "B <= 12")],

@@ -204,11 +204,12 @@ def _check_curves(curves: Mapping[str, Sequence[RobustAccuracyCurve]]) -> None:
 def plot_adversarial_rows(x: Tensor, y: Tensor, attacked: Mapping[str, tuple[nn.Module, Tensor]], title: str) -> Figure:
     """Clean digits, each model's adversarial versions with its answers, and each model's loss gradient at the clean digits.
 
-    Rows from the top: the clean digits with their true labels; per model, its ``x_adv`` with the
-    model's prediction above each digit (a dashed frame where it is wrong); per model, its loss
-    gradient :math:`g = \\nabla_x L` at the clean digit (``loss_gradient``), each digit's scaled by its
-    largest :math:`|g_i|` and drawn in grey: white where brightening the pixel raises the loss, black
-    where darkening it does, mid-grey where the loss does not care.
+    Rows from the top: the clean digits with their true labels; per entry of ``attacked``, its
+    ``x_adv`` with the model's prediction above each digit (a dashed frame where it is wrong); per
+    model, its loss gradient :math:`g = \\nabla_x L` at the clean digit (``loss_gradient``), each digit's
+    scaled by its largest :math:`|g_i|` and drawn in grey: white where brightening the pixel raises the
+    loss, black where darkening it does, mid-grey where the loss does not care. Entries that attack
+    the same model object (two attacks on one model) share one gradient row.
 
     Args:
         x: (B, 1, 8, 8) clean images in [0, 1], a handful (B <= 12); y: (B,) int64 true labels.
@@ -229,7 +230,10 @@ def plot_adversarial_rows(x: Tensor, y: Tensor, attacked: Mapping[str, tuple[nn.
     for name, (_, x_adv) in attacked.items():
         if not isinstance(x_adv, torch.Tensor) or x_adv.shape != x.shape:
             raise ValueError(f"x_adv of {name!r} must be shaped like x, {tuple(x.shape)} (got {tuple(getattr(x_adv, 'shape', ()))})")
-    num_rows = 1 + 2 * len(attacked)
+    gradient_rows: dict[int, tuple[list[str], nn.Module]] = {}  # one per distinct model: id -> (its entries' names, model)
+    for name, (model, _) in attacked.items():
+        gradient_rows.setdefault(id(model), ([], model))[0].append(name)
+    num_rows = 1 + len(attacked) + len(gradient_rows)
     height = 0.95 * num_rows + 0.8
     fig, axes = plt.subplots(num_rows, 1, figsize=(0.8 * len(x) + 1.5, height))
     _image_row(axes[0], x, 0.0, 1.0, [f"{int(label)}" for label in y], "clean x\n(true label)")
@@ -237,9 +241,10 @@ def plot_adversarial_rows(x: Tensor, y: Tensor, attacked: Mapping[str, tuple[nn.
         labels, _ = predictions(model, x_adv)
         wrong = [int(a) != int(b) for a, b in zip(labels, y)]
         _image_row(axes[1 + i], x_adv, 0.0, 1.0, [f"{int(label)}" for label in labels], f"x_adv\n{name}", wrong)
+    for i, (names, model) in enumerate(gradient_rows.values()):
         grad = loss_gradient(model, x, y)  # (B, 1, 8, 8)
         scale = grad.flatten(1).abs().amax(dim=1).clamp_min(1e-30).reshape(-1, 1, 1, 1)  # (B, 1, 1, 1) each digit's largest |g_i|
-        _image_row(axes[1 + len(attacked) + i], grad / scale, -1.0, 1.0, None, f"gradient g\n{name}")
+        _image_row(axes[1 + len(attacked) + i], grad / scale, -1.0, 1.0, None, f"gradient g\n{names[0]}" if len(names) == 1 else "gradient g")
     fig.suptitle(title)
     fig.text(0.5, 0.01, "above each x_adv: the model's answer (dashed frame: wrong). g: white, brightening raises the loss; black, darkening does", ha="center", fontsize=8)
     fig.subplots_adjust(left=1.3 / (0.8 * len(x) + 1.5), right=0.99, bottom=0.35 / height, top=1 - 0.5 / height, hspace=0.3)
