@@ -14,13 +14,18 @@
 # %%
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
 from course_lib.course_map import course_map_figure, course_map_markdown
 from course_lib.plotting import use_course_style
 
 use_course_style()
-course_map_figure();
+
+# %%
+course_map = course_map_figure()
+plt.close(course_map)  # shown once, as this cell's result
+course_map
 
 # %%
 Markdown(course_map_markdown(Path("..")))
