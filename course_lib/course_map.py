@@ -11,10 +11,10 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch, Patch
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,15 @@ def course_map_figure() -> Figure:
     to the lectures they exercise.
 
     Example:
+        >>> import matplotlib.pyplot as plt
         >>> fig = course_map_figure()
         >>> len([p for p in fig.axes[0].patches if p.get_linestyle() == "--"])  # ps00 to ps04
         5
         >>> plt.close(fig)
     """
+    import matplotlib.pyplot as plt  # here, not at the top: `course bench` and `course build` read the map without drawing it
+    from matplotlib.patches import Patch
+
     fig, ax = plt.subplots(figsize=(10, 4.6))
     ax.set(xlim=(0, 5), ylim=(-0.3, 4.2))
     ax.axis("off")
@@ -112,5 +116,7 @@ def course_map_figure() -> Figure:
 
 def _box(ax, x: float, y: float, text: str, linestyle: str, face: str) -> None:
     """A rounded box centred at (x, y), 0.9 wide, with ``text`` wrapped inside."""
+    from matplotlib.patches import FancyBboxPatch
+
     ax.add_patch(FancyBboxPatch((x - 0.45, y - 0.22), 0.9, 0.44, boxstyle="round,pad=0.02", facecolor=face, edgecolor="black", linestyle=linestyle, linewidth=1.2))
     ax.text(x, y, textwrap.fill(text, 22, break_long_words=False), ha="center", va="center", fontsize=8)
