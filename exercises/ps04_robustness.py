@@ -96,7 +96,7 @@ check("q2")
 
 # %% [markdown]
 # Your `largest_linf_radius` drawn. Left, in two dimensions: the largest square (an $L_\infty$ ball)
-# inside the circle $\|\delta\|_2 \le 1$ touches it with its four corners. A square that crosses the
+# inside the circle $\|\delta\|_2 \le 0.5$ touches it with its four corners. A square that crosses the
 # circle holds points outside the $L_2$ ball; one that stays clear of it is not the largest. Right,
 # your radius as the dimension $d$ grows: how much room is left for an $L_\infty$ perturbation of an
 # 8×8 digit, or of a 16×16 RGB stop sign, inside the same $L_2$ ball?
@@ -107,11 +107,11 @@ from course_lib.adversarial.robustness import ball_outline
 from course_lib.plotting import style
 
 with skip_if_unfinished("q2"):
-    radius_2d = largest_linf_radius(1.0, 2)
+    radius_2d = largest_linf_radius(0.5, 2)  # a radius other than 1, so that an answer ignoring r shows
     fig, (ax_ball, ax_dim) = plt.subplots(1, 2, figsize=(7.6, 3.3), gridspec_kw={"width_ratios": [1, 1.35]})
-    ax_ball.plot(*ball_outline("2", 1.0).T, **NORM_STYLES[2.0], markevery=(12, 25), label="‖δ‖₂ ≤ 1")  # circles between the corners
+    ax_ball.plot(*ball_outline("2", 0.5).T, **NORM_STYLES[2.0], markevery=(12, 25), label="‖δ‖₂ ≤ 0.5")  # circles between the corners
     ax_ball.plot(*ball_outline("inf", radius_2d).T, **NORM_STYLES[math.inf], label=f"yours: ‖δ‖∞ ≤ {radius_2d:.3f}\n(corner ‖·‖₂ = {math.hypot(radius_2d, radius_2d):.3f})")
-    ax_ball.set(xlim=(-1.2, 1.2), ylim=(-1.2, 1.55), aspect="equal", xlabel="δ₁", ylabel="δ₂", title="d = 2: the corners should touch the circle")
+    ax_ball.set(xlim=(-0.6, 0.6), ylim=(-0.6, 0.78), aspect="equal", xlabel="δ₁", ylabel="δ₂", title="d = 2: the corners should touch the circle")
     ax_ball.legend(loc="upper center", ncols=2, fontsize=7)
     dims = np.unique(np.geomspace(1, 1000, 40).astype(int))  # (D,) dimensions from 1 to 1000
     ax_dim.plot(dims, [largest_linf_radius(1.0, int(d)) for d in dims], **style("neutral"), label="your largest_linf_radius(1, d)")

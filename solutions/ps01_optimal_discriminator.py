@@ -205,7 +205,8 @@ with skip_if_unfinished("q3"):
     x, mu = torch.linspace(-4, 4, 81, dtype=torch.float64), 1.5
     yours = optimal_d(Gaussian(0, 1).pdf(x), Gaussian(mu, 1).pdf(x))
     largest = float((yours - torch.sigmoid(mu**2 / 2 - mu * x)).abs().max())
-    print(f"largest |optimal_d - sigmoid(mu^2/2 - mu x)| = {largest:.1e}: {'agrees (below 1e-12)' if largest < 1e-12 else 'too large: compare the two where the densities are small'}")
+    verdict = "agrees (below 1e-12)" if largest < 1e-12 else 'too large: check("q3") names the inputs where it differs'
+    print(f"largest |optimal_d - sigmoid(mu^2/2 - mu x)| = {largest:.1e}: {verdict}")
     x_grid = grid_1d(-5, 5, 401)[:, 0]  # (401,) the figure's grid
     yours_on_grid = optimal_d(Gaussian(0, 1).pdf(x_grid), Gaussian(mu, 1).pdf(x_grid))  # (401,)
     plot_optimal_discriminator(Gaussian(0, 1), Gaussian(mu, 1), trained={"your optimal_d": yours_on_grid}, title="Your optimal_d should lie on D*, crossing 1/2 where p = p_G")

@@ -433,3 +433,20 @@ def test_critic_variant_figures_draw_bands_over_seeds_and_tell_variants_apart_wi
     markers = {type(c.get_paths()[0]).__name__ + str(c.get_paths()[0].vertices.shape) for c in fig.axes[1].collections}
     assert len(markers) == 2  # real dots and generated crosses have different shapes
     plt.close(fig)
+
+
+def test_power_iteration_plot_says_why_a_curve_is_missing():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from course_lib.gan.lipschitz_plots import plot_power_iteration
+
+    fig = plot_power_iteration({"exact at once": np.zeros(20), "broken": np.full(20, np.nan)}, ratios={"exact at once": 0.8, "broken": 0.8})
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    assert "exact at once: every error is below round-off from k = 1: exact at once, not converging" in texts
+    assert "broken: every error is NaN or infinite" in texts
+    assert fig.axes[0].get_xlim() == (0, 21)
+    plt.close(fig)

@@ -113,6 +113,23 @@ def test_skip_if_unfinished_lets_real_errors_through():
             1 + "1"
 
 
+def test_skip_if_unfinished_names_the_check_to_run_and_drops_a_half_drawn_figure(capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pytest
+
+    kept = plt.figure()
+    with pytest.raises(ValueError):
+        with skip_if_unfinished("q4", "q5"):
+            half_drawn = plt.figure()
+            raise ValueError("x_adv must be shaped like x")
+    assert capsys.readouterr().out == 'stopped: this cell uses your answer to q4 and q5, which led to the error below; check("q4") and check("q5") say what to fix\n'
+    assert half_drawn.number not in plt.get_fignums() and kept.number in plt.get_fignums()  # the one from before stays
+    plt.close(kept)
+
+
 def test_a_question_with_only_form_checks_never_says_all_passed(capsys):
     namespace = {"__name__": "__main__", "answer": "D"}
     exec("from course_lib.grading import ChoiceTest, public_tests\npublic_tests('q7', ChoiceTest('answer', options=('A', 'B', 'C', 'D')))\n", namespace)

@@ -183,12 +183,15 @@ def plot_power_iteration(errors: dict[str, np.ndarray], ratios: dict[str, float]
         k = np.arange(1, len(error) + 1)
         shown = np.where(error > 1e-15, error, np.nan)  # below 1e-15 the error is round-off: not drawn
         ax.plot(k, shown, color=COLORS[role], linestyle="-", marker=marker, markevery=2, markersize=3, label=f"{name}, measured")
+        if not np.isfinite(shown).any():  # nothing to draw: say why, rather than leave the axes empty
+            why = "NaN or infinite" if not np.isfinite(error).all() else "below round-off from k = 1: exact at once, not converging"
+            ax.text(0.5, 0.5, f"{name}: every error is {why}", transform=ax.transAxes, ha="center", fontsize=8)
         above_floor = np.flatnonzero(error > floor)  # an estimate exact from the start (an SVD) has none: no line to anchor
         if ratios and name in ratios and len(above_floor):
             last = int(above_floor[-1])  # anchor: the last error above round-off
             predicted = error[last] * ratios[name] ** (4 * (k - k[last]))
             ax.plot(k, predicted, color=COLORS[role], linestyle=predicted_style, linewidth=1.2, alpha=0.9, label=f"{name}, slope (σ₂/σ₁)^(4k)")
-    ax.set(yscale="log", xlabel="power iterations k", ylabel="|σ_k − σ| / σ", ylim=(1e-17, 10))
+    ax.set(yscale="log", xlabel="power iterations k", ylabel="|σ_k − σ| / σ", ylim=(1e-17, 10), xlim=(0, max(map(len, errors.values())) + 1))
     ax.set_title("The error in σ shrinks by (σ₂/σ₁)⁴ per iteration")
     ax.legend(fontsize=7, loc="upper right")
     fig.subplots_adjust(left=0.15, right=0.97, bottom=0.17, top=0.9)

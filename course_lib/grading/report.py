@@ -86,23 +86,45 @@ def skip_if_unfinished(*questions: str) -> Iterator[None]:
     """Run a cell that uses your answers, or say it is skipped while one is still a stub.
 
     A stub is a function that raises NotImplementedError, or a value left as ``...``: any
-    arithmetic with it raises a TypeError that names 'ellipsis'.
+    arithmetic with it raises a TypeError that names 'ellipsis'. Any other error goes through, as
+    the traceback to read, after a line saying which answers the cell used and which ``check`` call
+    explains the mistake; a figure the cell had half drawn is discarded.
 
     Example::
 
         with skip_if_unfinished("q1"):
             print(value_function(real_logits, fake_logits))
     """
+    figures_before = _open_figures()
     try:
         yield
     except NotImplementedError:
         print(f"skipped: this cell needs {_needs(questions)} not implemented yet")
     except TypeError as error:
         if "ellipsis" not in str(error):
+            _stopped(questions, figures_before)
             raise
         print(f"skipped: this cell needs {_needs(questions)} not answered yet (still `...`)")
     except NameError as error:  # the answer's cell was deleted, or not run yet in this kernel
         print(f"skipped: this cell needs {' and '.join(questions)}, but {error}; run the cell that defines it (or restore it)")
+    except Exception:
+        _stopped(questions, figures_before)
+        raise
+
+
+def _stopped(questions: tuple[str, ...], figures_before: set[int]) -> None:
+    """Say why a cell using the student's answers failed, and drop the figures it left half drawn."""
+    checks = " and ".join(f'check("{question}")' for question in questions)
+    print(f"stopped: this cell uses your answer to {' and '.join(questions)}, which led to the error below; {checks} {'says' if len(questions) == 1 else 'say'} what to fix")
+    if "matplotlib.pyplot" in sys.modules:
+        for number in _open_figures() - figures_before:
+            sys.modules["matplotlib.pyplot"].close(number)
+
+
+def _open_figures() -> set[int]:
+    """The numbers of pyplot's open figures (none if pyplot was never imported)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    return set(pyplot.get_fignums()) if pyplot else set()
 
 
 def _needs(questions: tuple[str, ...]) -> str:
