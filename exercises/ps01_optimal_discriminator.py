@@ -81,11 +81,12 @@ check("q1")
 # Implement `optimal_d(p_x, p_gen_x)`. Its arguments are the two densities evaluated at the same
 # $B$ points: float tensors of shape `(B,)` and the same dtype, non-negative. Return $D^*$ at those
 # points (your maximiser of q1, elementwise) as a tensor of shape `(B,)` and **the same dtype as the
-# inputs** (float32 in, float32 out), and **exactly 0.5 where both densities are 0** (any value is
-# optimal there; the course uses 1/2). Avoid dividing 0 by 0: the result must contain no NaN.
+# inputs** (float32 in, float32 out; float64 in, float64 out), and **exactly 0.5 where both densities
+# are 0** (any value is optimal there; the course uses 1/2). Avoid dividing 0 by 0: the result must
+# contain no NaN. Leave the two input tensors unchanged.
 #
 # *Checked on densities that are positive, zero in either or both, and tiny (1e-30, where an epsilon
-# added to the denominator shows), relative tolerance 1e-5.*
+# added to the denominator shows), in float32 and float64, relative tolerance 1e-5.*
 
 # %%
 def optimal_d(p_x: torch.Tensor, p_gen_x: torch.Tensor) -> torch.Tensor:
@@ -99,22 +100,24 @@ _inputs_q3 = [
     (torch.tensor([0.3, 0.2, 1.0]), torch.tensor([0.1, 0.2, 3.0])),  # both positive
     (torch.tensor([0.0, 0.6, 0.0]), torch.tensor([0.8, 0.0, 0.0])),  # only p_G, only p, neither
     (torch.tensor([1e-30, 0.0, 1e-30]), torch.tensor([3e-30, 1e-30, 0.0])),  # tiny densities
+    (torch.tensor([0.3, 0.0], dtype=torch.float64), torch.tensor([0.1, 0.0], dtype=torch.float64)),  # float64 in, float64 out
 ]
 _nan_q3 = [p / (p + p_G) for p, p_G in _inputs_q3]  # 0 / 0 = NaN where both are 0
 _epsilon_q3 = [p / (p + p_G + 1e-8) for p, p_G in _inputs_q3]
-_upside_down_q3 = [torch.tensor([0.25, 0.5, 0.75]), torch.tensor([1.0, 0.0, 0.5]), torch.tensor([0.75, 1.0, 0.0])]  # p_G / (p + p_G)
+_upside_down_q3 = [torch.tensor([0.25, 0.5, 0.75]), torch.tensor([1.0, 0.0, 0.5]), torch.tensor([0.75, 1.0, 0.0]), torch.tensor([0.25, 0.5], dtype=torch.float64)]  # p_G / (p + p_G)
 public_tests(
     "q3",
     FunctionTest(
         "optimal_d",
-        outputs=[torch.tensor([0.75, 0.5, 0.25]), torch.tensor([0.0, 1.0, 0.5]), torch.tensor([0.25, 0.0, 1.0])],  # worked out by hand: float32
+        outputs=[torch.tensor([0.75, 0.5, 0.25]), torch.tensor([0.0, 1.0, 0.5]), torch.tensor([0.25, 0.0, 1.0]), torch.tensor([0.75, 0.5], dtype=torch.float64)],  # worked out by hand
         inputs=_inputs_q3,
+        check_unchanged=True,
         misconceptions=[
             (_nan_q3, "where both densities are 0, p / (p + p_G) is 0 / 0 = NaN; pick 1/2 there with torch.where, dividing by a safe denominator (notebook 02, section 2)"),
             (_epsilon_q3, "an epsilon in the denominator gives 0, not 1/2, where both densities are 0, and changes D* wherever the densities are tiny; treat p + p_G = 0 on its own with torch.where (notebook 02, section 2)"),
             (_upside_down_q3, "D* is the probability that x is real, so the data density p goes on top: D* = 1 where only p is positive"),
         ],
-        title="optimal_d where both densities are positive, where one or both are 0, and where they are tiny",
+        title="optimal_d where both densities are positive, where one or both are 0, where they are tiny, and in float64",
     ),
 )
 
