@@ -116,7 +116,8 @@ with skip_if_unfinished("q2"):
     dims = np.unique(np.geomspace(1, 1000, 40).astype(int))  # (D,) dimensions from 1 to 1000
     ax_dim.plot(dims, [largest_linf_radius(1.0, int(d)) for d in dims], **style("neutral"), label="your largest_linf_radius(1, d)")
     for d, name, marker in ((64, "8×8 digit", "o"), (768, "16×16 RGB stop sign", "^")):
-        ax_dim.plot(d, largest_linf_radius(1.0, d), marker=marker, color="black", linestyle="none", label=f"{name}: d = {d}, radius {largest_linf_radius(1.0, d):.3f}")
+        radius = largest_linf_radius(1.0, d)
+        ax_dim.plot(d, radius, marker=marker, color="black", linestyle="none", label=f"{name}: d = {d}, radius {radius:.3f}")
     ax_dim.set(xscale="log", yscale="log", xlabel="dimension d", ylabel="L∞ radius inside ‖δ‖₂ ≤ 1", title="The L∞ ball that fits shrinks as d grows")
     ax_dim.legend(loc="lower left", fontsize=7)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.3)
